@@ -1,0 +1,38 @@
+# The two commands: `make run` and `make test`. Both set up everything they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
+export FLASK_APP := wsgi.py
+
+.PHONY: run test system-deps venv clean-db
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip >/dev/null
+	$(BIN)/pip install -q -r requirements.txt
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+system-deps:
+	@scripts/system-deps.sh
+
+run: venv system-deps
+	GOSMART_ENV=development $(BIN)/flask db upgrade
+	GOSMART_ENV=development $(BIN)/flask demo load --if-empty
+	GOSMART_ENV=development $(BIN)/flask run --host 127.0.0.1 --port 5000
+
+# The suite runs on SQLite; with GOSMART_TEST_POSTGRES_URL set it runs again on PostgreSQL.
+test: venv system-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@if [ -n "$$GOSMART_TEST_POSTGRES_URL" ]; then \
+	  echo "== the same suite on PostgreSQL =="; \
+	  TEST_DATABASE_URL="$$GOSMART_TEST_POSTGRES_URL" $(BIN)/python -m pytest $(PYTEST_ARGS); \
+	else \
+	  echo "PostgreSQL run skipped: set GOSMART_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test to run it."; \
+	fi
+
+clean-db:
+	rm -f instance/gosmart.db

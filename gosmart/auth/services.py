@@ -1,0 +1,173 @@
+"""Accounts: sign-in, passwords, sessions, staff accounts."""
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import or_, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .. import audit
+from ..audit import utcnow
+from ..extensions import db
+from ..mail import send_email
+from ..queries import contains
+from .models import STAFF_ROLES, Role, User, normalize_email
+
+PASSWORD_MIN = 10
+PASSWORD_MAX = 256
+# Refused whatever their length: the top of every leaked-password list.
+COMMON_PASSWORDS = frozenset(
+    """1234567890 0123456789 12345678910 1234567891 0987654321 1111111111 0000000000
+    qwertyuiop password12 password123 password1234 passw0rd123 iloveyou12 1q2w3e4r5t
+    1qaz2wsx3edc qwerty1234 qwerty12345 abcdefghij abcd123456 aaaaaaaaaa letmein123
+    welcome123 administrator changeme12 gosmart123 gosmart2019 taipei2018 smartcity1
+    """.split()
+)
+# A real hash to compare against when the email is unknown, so both cases take as long.
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method="pbkdf2:sha256:1000")
+
+
+class AccountError(Exception):
+    """A refused account operation; the message is for the user."""
+
+
+def password_problem(password):
+    """The reason a new password is refused, or None."""
+    if len(password) < PASSWORD_MIN:
+        return _("Use at least %(n)d characters; a passphrase of a few words is best.", n=PASSWORD_MIN)
+    if len(password) > PASSWORD_MAX:
+        return _("Use at most %(n)d characters.", n=PASSWORD_MAX)
+    if password.lower() in COMMON_PASSWORDS or len(set(password)) < 4:
+        return _("This password is too common; choose another.")
+    return None
+
+
+def hash_password(password):
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def set_password(user, password):
+    problem = password_problem(password)
+    if problem:
+        raise AccountError(problem)
+    user.password_hash = hash_password(password)
+    user.end_all_sessions()
+
+
+def find_user(email):
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def authenticate(email, password):
+    """The user if the email and password match an active account, else None.
+
+    Both outcomes are audited; the caller shows one message for every failure."""
+    user = find_user(email)
+    if user is None or not user.password_hash:
+        check_password_hash(_DUMMY_HASH, password)
+        audit.record("login.failed", details={"email": normalize_email(email)[:254]}, object_type="User")
+        db.session.commit()
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        audit.record("login.failed", user, actor=user, details={"reason": "password" if user.active else "inactive"})
+        db.session.commit()
+        return None
+    user.last_login_at = utcnow()
+    audit.record("login.succeeded", user, actor=user)
+    db.session.commit()
+    return user
+
+
+def logout(user):
+    """Ends every session of the user, on every device."""
+    user.end_all_sessions()
+    audit.record("logout", user, actor=user)
+    db.session.commit()
+
+
+def change_password(user, current_password, new_password):
+    if not user.password_hash or not check_password_hash(user.password_hash, current_password):
+        raise AccountError(_("The current password is not right."))
+    set_password(user, new_password)
+    audit.record("password.changed", user, actor=user)
+    send_email(user.email, _("Your GO SMART password was changed"), "password_changed", user=user)
+    db.session.commit()
+
+
+# --- Password reset and invitation links -------------------------------------
+
+def _serializer():
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def _fingerprint(user):
+    # Changes when the password does: a link works once.
+    return (user.password_hash or "unset")[-16:]
+
+
+def password_reset_token(user):
+    return _serializer().dumps({"id": user.id, "fp": _fingerprint(user)})
+
+
+def user_for_reset_token(token, max_age=None):
+    max_age = max_age or current_app.config["PASSWORD_RESET_MAX_AGE"]
+    try:
+        data = _serializer().loads(token, max_age=max_age)
+    except (SignatureExpired, BadSignature):
+        return None
+    user = db.session.get(User, data.get("id")) if isinstance(data, dict) else None
+    if user is None or not user.active or data.get("fp") != _fingerprint(user):
+        return None
+    return user
+
+
+def request_password_reset(email):
+    """Emails a reset link if the address belongs to an active account; says nothing either way."""
+    user = find_user(email)
+    if user is None or not user.active:
+        return
+    audit.record("password.reset_requested", user, actor=user)
+    send_email(user.email, _("Reset your GO SMART password"), "password_reset",
+               user=user, token=password_reset_token(user))
+    db.session.commit()
+
+
+def reset_password(user, new_password):
+    set_password(user, new_password)
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()  # the link proved the address
+    audit.record("password.reset", user, actor=user)
+    db.session.commit()
+
+
+# --- Staff accounts ----------------------------------------------------------
+
+def create_staff_account(name, email, role, created_by):
+    if role not in STAFF_ROLES:
+        raise AccountError(_("The secretariat creates secretariat and door-staff accounts only."))
+    if find_user(email):
+        raise AccountError(_("An account with this email already exists."))
+    user = User(name=name.strip(), email=email, role=Role(role))
+    db.session.add(user)
+    audit.record("account.created", user, actor=created_by, details={"role": str(role)})
+    send_email(user.email, _("Your GO SMART account"), "account_invitation",
+               user=user, token=password_reset_token(user), invited_by=created_by)
+    db.session.commit()
+    return user
+
+
+def set_account_active(user, active, changed_by):
+    if user.id == changed_by.id and not active:
+        raise AccountError(_("You cannot deactivate your own account."))
+    user.active = active
+    if not active:
+        user.end_all_sessions()
+    audit.record("account.reactivated" if active else "account.deactivated", user, actor=changed_by)
+    db.session.commit()
+
+
+def staff_accounts(query=""):
+    """Secretariat and door-staff accounts, optionally those whose name or email contains `query`."""
+    statement = select(User).where(User.role.in_([str(r) for r in STAFF_ROLES]))
+    if query:
+        statement = statement.where(or_(contains(User.name, query), contains(User.email, query)))
+    return db.session.scalars(statement.order_by(User.name, User.id).limit(500)).all()

@@ -1,0 +1,70 @@
+"""Route policies: declared on every route, and enforced."""
+import pytest
+
+from gosmart.auth.models import Role
+from gosmart.permissions import PUBLIC, SIGNED_IN, route_policies
+
+R = Role
+ALL_ROLES = {PUBLIC}
+# The one table of who may open which route. A new route without an entry fails here.
+EXPECTED = {
+    "static": {PUBLIC},
+    "main.index": {PUBLIC},
+    "main.healthz": {PUBLIC},
+    "main.home": {SIGNED_IN},
+    "auth.login": {PUBLIC},
+    "auth.logout": {SIGNED_IN},
+    "auth.change_password": {SIGNED_IN},
+    "auth.forgot_password": {PUBLIC},
+    "auth.reset_password": {PUBLIC},
+    "auth.accounts": {R.SECRETARIAT},
+    "auth.new_account": {R.SECRETARIAT},
+    "auth.set_account_active": {R.SECRETARIAT},
+    "members.my_organization": {R.REPRESENTATIVE},
+    "members.my_applications": {R.APPLICANT},
+    "directory.index": {R.REPRESENTATIVE, R.HONORARY, R.SECRETARIAT},
+    "checkin.index": {R.DOOR_STAFF, R.SECRETARIAT},
+    "secretariat.dashboard": {R.SECRETARIAT},
+}
+
+
+def test_every_route_declares_a_policy_and_it_is_the_expected_one(app):
+    policies = route_policies(app)
+    missing = sorted(endpoint for endpoint, policy in policies.items() if policy is None)
+    assert not missing, f"routes without an access policy: {missing}"
+    undeclared = sorted(set(policies) - set(EXPECTED))
+    assert not undeclared, f"routes missing from the EXPECTED table: {undeclared}"
+    for endpoint, policy in policies.items():
+        assert policy == {str(p) for p in EXPECTED[endpoint]}, endpoint
+
+
+# Role-restricted GET pages, checked for every role.
+RESTRICTED_PAGES = {
+    "/accounts/": {R.SECRETARIAT},
+    "/accounts/new": {R.SECRETARIAT},
+    "/my-organization": {R.REPRESENTATIVE},
+    "/my-applications": {R.APPLICANT},
+    "/directory/": {R.REPRESENTATIVE, R.HONORARY, R.SECRETARIAT},
+    "/checkin/": {R.DOOR_STAFF, R.SECRETARIAT},
+    "/secretariat/": {R.SECRETARIAT},
+}
+
+
+@pytest.mark.parametrize("path", sorted(RESTRICTED_PAGES))
+def test_anonymous_is_sent_to_login_and_wrong_role_gets_403(path, users, make_client):
+    response = make_client().get(path)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+    for role, user in users.items():
+        client = make_client()
+        client.login(user.email)
+        status = client.get(path).status_code
+        expected = 200 if role in RESTRICTED_PAGES[path] else 403
+        assert status == expected, (path, role, status)
+
+
+def test_403_page_is_readable(users, client):
+    client.login("door@example.org")
+    response = client.get("/secretariat/")
+    assert response.status_code == 403
+    assert "You do not have access to this page" in response.get_data(as_text=True)

@@ -1,0 +1,3 @@
+from gosmart import create_app
+
+app = create_app()
