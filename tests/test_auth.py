@@ -176,6 +176,7 @@ def test_password_reset_says_the_same_for_unknown_email(users, client, outbox):
 
 
 def test_expired_reset_link_is_refused(users, app):
+    assert services.user_for_reset_token("not-a-token") is None
     token = services.password_reset_token(users[Role.HONORARY])
     assert services.user_for_reset_token(token) is not None
     assert services.user_for_reset_token(token, max_age=-1) is None

@@ -59,3 +59,7 @@ class StaffAccountForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     email = EmailAddress()
     role = SelectField(_l("Role"), choices=[SelectChoice(r.value, r.label) for r in STAFF_ROLES])
+
+
+class ConfirmForm(FlaskForm):
+    """A button and its CSRF token."""

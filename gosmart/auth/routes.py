@@ -8,7 +8,7 @@ from ..extensions import db, limiter, login_manager
 from ..htmx import redirect_to, render
 from ..permissions import public, roles_required, signed_in
 from . import bp, services
-from .forms import LoginForm, PasswordChangeForm, PasswordForgotForm, PasswordResetForm, StaffAccountForm
+from .forms import ConfirmForm, LoginForm, PasswordChangeForm, PasswordForgotForm, PasswordResetForm, StaffAccountForm
 from .models import Role, User
 
 # Where each role starts after signing in.
@@ -166,3 +166,33 @@ def set_account_active(user_id):
         flash(_("%(email)s is now %(state)s.", email=user.email,
                 state=_("active") if active else _("deactivated")), "success")
     return redirect_to(url_for("auth.accounts"))
+
+
+# --- Email confirmation ----------------------------------------------------------
+
+@bp.route("/confirm-email/<token>", methods=["GET", "POST"])
+@public
+def confirm_email(token):
+    """The link in the email shows a button; the POST confirms (no change on GET)."""
+    user = services.user_for_confirmation_token(token)
+    if user is None:
+        return render_template("auth/confirm_invalid.html"), 400
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.confirm_email(user)
+        flash(_("Thank you: your email address is confirmed."), "success")
+        if current_user.is_authenticated:
+            return redirect_to(home_url(current_user))
+        return redirect_to(url_for("auth.login"))
+    return render_template("auth/confirm_email.html", form=form, user=user)
+
+
+@bp.route("/confirm-email/resend", methods=["POST"])
+@signed_in
+def resend_confirmation():
+    form = ConfirmForm()
+    if form.validate_on_submit() and current_user.email_confirmed_at is None:
+        services.send_email_confirmation(current_user._get_current_object())
+        db.session.commit()
+        flash(_("We sent a new confirmation link to %(email)s.", email=current_user.email), "info")
+    return redirect_to(home_url(current_user))

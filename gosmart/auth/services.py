@@ -93,31 +93,68 @@ def change_password(user, current_password, new_password):
     db.session.commit()
 
 
-# --- Password reset and invitation links -------------------------------------
+# --- Links sent by email: password reset, invitation, email confirmation -------
 
-def _serializer():
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+# How long each kind of link works, in seconds.
+LINK_MAX_AGE = {"reset": 3600, "invite": 7 * 24 * 3600, "confirm": 7 * 24 * 3600}
+
+
+def _serializer(purpose):
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"gosmart-{purpose}")
 
 
 def _fingerprint(user):
-    # Changes when the password does: a link works once.
+    # Changes when the password does: a password link works once.
     return (user.password_hash or "unset")[-16:]
 
 
-def password_reset_token(user):
-    return _serializer().dumps({"id": user.id, "fp": _fingerprint(user)})
+def password_reset_token(user, purpose="reset"):
+    """A link token to set a password: "reset" (one hour) or "invite" (seven days)."""
+    return _serializer("password").dumps({"id": user.id, "fp": _fingerprint(user), "p": purpose})
 
 
 def user_for_reset_token(token, max_age=None):
-    max_age = max_age or current_app.config["PASSWORD_RESET_MAX_AGE"]
     try:
-        data = _serializer().loads(token, max_age=max_age)
+        data, signed_at = _serializer("password").loads(
+            token, max_age=LINK_MAX_AGE["invite"], return_timestamp=True)
     except (SignatureExpired, BadSignature):
         return None
-    user = db.session.get(User, data.get("id")) if isinstance(data, dict) else None
+    if not isinstance(data, dict) or data.get("p") not in ("reset", "invite"):
+        return None
+    limit = LINK_MAX_AGE[data["p"]] if max_age is None else max_age
+    if (utcnow() - signed_at).total_seconds() > limit:
+        return None
+    user = db.session.get(User, data.get("id"))
     if user is None or not user.active or data.get("fp") != _fingerprint(user):
         return None
     return user
+
+
+def email_confirmation_token(user):
+    return _serializer("confirm").dumps({"id": user.id, "email": user.email})
+
+
+def user_for_confirmation_token(token):
+    try:
+        data = _serializer("confirm").loads(token, max_age=LINK_MAX_AGE["confirm"])
+    except (SignatureExpired, BadSignature):
+        return None
+    user = db.session.get(User, data.get("id")) if isinstance(data, dict) else None
+    if user is None or user.email != data.get("email"):
+        return None
+    return user
+
+
+def confirm_email(user):
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+        audit.record("email.confirmed", user, actor=user)
+    db.session.commit()
+
+
+def send_email_confirmation(user):
+    send_email(user.email, _("Confirm your email address for GO SMART"), "email_confirmation",
+               user=user, token=email_confirmation_token(user))
 
 
 def request_password_reset(email):
@@ -150,7 +187,7 @@ def create_staff_account(name, email, role, created_by):
     db.session.add(user)
     audit.record("account.created", user, actor=created_by, details={"role": str(role)})
     send_email(user.email, _("Your GO SMART account"), "account_invitation",
-               user=user, token=password_reset_token(user), invited_by=created_by)
+               user=user, token=password_reset_token(user, "invite"), invited_by=created_by)
     db.session.commit()
     return user
 

@@ -1,11 +1,13 @@
+"""Member organizations, honorary members, and membership applications."""
 from datetime import date, datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, DateTime, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..audit import utcnow
+from ..auth.models import Role
 from ..extensions import db
 
 
@@ -31,6 +33,10 @@ class MemberStatus(StrEnum):
     SUSPENDED = "suspended"
     WITHDRAWN = "withdrawn"
 
+    @property
+    def label(self):
+        return {"active": _l("Active"), "suspended": _l("Suspended"), "withdrawn": _l("Withdrawn")}[self]
+
 
 class Organization(db.Model):
     """A member organization: a city, a company, or an academic or corporate body."""
@@ -45,11 +51,31 @@ class Organization(db.Model):
     membership_number: Mapped[str | None] = mapped_column(String(20), unique=True)
     member_since: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default=MemberStatus.ACTIVE, index=True)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    withdrawn_on: Mapped[date | None] = mapped_column(Date)
+    # The category's own answers (population, registration number, sectors, ...), as approved.
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    website: Mapped[str | None] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    representatives = relationship("User", foreign_keys="User.organization_id", viewonly=True,
+                                   order_by="User.id")
 
     @property
     def category_label(self):
         return Category(self.category).label
+
+    @property
+    def status_label(self):
+        return MemberStatus(self.status).label
+
+    @property
+    def is_active_member(self):
+        return self.status == MemberStatus.ACTIVE
 
     @property
     def display_name(self):
@@ -57,5 +83,181 @@ class Organization(db.Model):
             return f"{self.name} ({self.name_local})"
         return self.name
 
+    def can_register_delegates(self):
+        return self.status == MemberStatus.ACTIVE
+
     def __repr__(self):
         return f"<Organization {self.membership_number} {self.name}>"
+
+
+class MembershipCounter(db.Model):
+    """The last membership number given out in a year; bumped by one guarded UPDATE."""
+
+    __tablename__ = "membership_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class HonoraryMember(db.Model):
+    """A person granted membership by the secretariat directly, with no application."""
+
+    __tablename__ = "honorary_members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    title: Mapped[str | None] = mapped_column(String(200))
+    affiliation: Mapped[str | None] = mapped_column(String(200))
+    citation: Mapped[str] = mapped_column(Text)
+    granted_on: Mapped[date] = mapped_column(Date)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(20), default=MemberStatus.ACTIVE)
+
+    user = relationship("User", foreign_keys=[user_id], lazy="joined")
+
+
+class ApplicationState(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    CHANGES_REQUESTED = "changes_requested"
+    RESUBMITTED = "resubmitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self):
+        return STATE_LABELS[self]
+
+
+STATE_LABELS = {
+    ApplicationState.DRAFT: _l("Draft"),
+    ApplicationState.SUBMITTED: _l("Submitted"),
+    ApplicationState.CHANGES_REQUESTED: _l("Changes requested"),
+    ApplicationState.RESUBMITTED: _l("Resubmitted"),
+    ApplicationState.APPROVED: _l("Approved"),
+    ApplicationState.REJECTED: _l("Rejected"),
+    ApplicationState.WITHDRAWN: _l("Withdrawn"),
+}
+OPEN_STATES = (ApplicationState.DRAFT, ApplicationState.SUBMITTED,
+               ApplicationState.CHANGES_REQUESTED, ApplicationState.RESUBMITTED)
+AWAITING_REVIEW = (ApplicationState.SUBMITTED, ApplicationState.RESUBMITTED)
+EDITABLE = (ApplicationState.DRAFT, ApplicationState.CHANGES_REQUESTED)
+
+
+class Application(db.Model):
+    __tablename__ = "applications"
+    __table_args__ = (
+        Index("ix_applications_queue", "state", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), index=True)
+    state: Mapped[str] = mapped_column(String(20), default=ApplicationState.DRAFT)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_local: Mapped[str | None] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2), index=True)
+    # The category's own answers, keyed by form field name.
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_title: Mapped[str | None] = mapped_column(String(200))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    website: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    # Set once, on approval: a second approval cannot make a second organization.
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), unique=True)
+
+    applicant = relationship("User", foreign_keys=[applicant_id], lazy="joined")
+    organization = relationship("Organization", foreign_keys=[organization_id])
+    documents = relationship("ApplicationDocument", back_populates="application",
+                             order_by="ApplicationDocument.id", cascade="all, delete-orphan")
+    events = relationship("ApplicationEvent", back_populates="application",
+                          order_by="ApplicationEvent.id", cascade="all, delete-orphan")
+
+    @property
+    def state_label(self):
+        return ApplicationState(self.state).label
+
+    @property
+    def category_label(self):
+        return Category(self.category).label
+
+    @property
+    def is_editable(self):
+        return self.state in EDITABLE
+
+    def can_view(self, user):
+        return user.is_authenticated and (user.role == Role.SECRETARIAT or user.id == self.applicant_id)
+
+    def can_edit(self, user):
+        return user.is_authenticated and user.id == self.applicant_id and self.is_editable
+
+    def can_withdraw(self, user):
+        return user.is_authenticated and user.id == self.applicant_id and self.state in OPEN_STATES
+
+    def can_review(self, user):
+        return user.is_authenticated and user.role == Role.SECRETARIAT
+
+    def __repr__(self):
+        return f"<Application {self.id} {self.name} {self.state}>"
+
+
+class ApplicationDocument(db.Model):
+    __tablename__ = "application_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    stored_name: Mapped[str] = mapped_column(String(100), unique=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    application = relationship("Application", back_populates="documents")
+
+
+class EventVisibility(StrEnum):
+    APPLICANT = "applicant"  # the applicant sees it
+    INTERNAL = "internal"    # the secretariat only
+
+
+class ApplicationEvent(db.Model):
+    """The application's timeline: state changes and comments."""
+
+    __tablename__ = "application_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(40))  # a transition name, or "comment"
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str | None] = mapped_column(String(20))
+    message: Mapped[str | None] = mapped_column(Text)
+    visibility: Mapped[str] = mapped_column(String(20), default=EventVisibility.APPLICANT)
+
+    application = relationship("Application", back_populates="events")
+    actor = relationship("User", lazy="joined")
+
+    @property
+    def is_internal(self):
+        return self.visibility == EventVisibility.INTERNAL
+
+
+class OrganizationTopic(db.Model):
+    """A focus area (cities), sector (industry) or research area (academic): the directory filters on these."""
+
+    __tablename__ = "organization_topics"
+    __table_args__ = (UniqueConstraint("organization_id", "topic"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    topic: Mapped[str] = mapped_column(String(60), index=True)

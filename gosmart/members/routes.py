@@ -1,18 +1,358 @@
-from flask import render_template
-from flask_login import current_user
+"""Membership applications (apply, review), the member lifecycle, honorary members."""
+from flask import abort, flash, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+from wtforms.fields.choices import SelectChoice
 
+from .. import uploads
 from ..auth.models import Role
-from ..permissions import roles_required
-from . import bp
+from ..extensions import db, limiter
+from ..htmx import redirect_to, render, wants_fragment
+from ..permissions import public, roles_required, signed_in
+from . import bp, services
+from .forms import (
+    ButtonForm, CommentForm, HonoraryForm, MemberStatusForm, QueueFilterForm, ReasonForm,
+    application_form_class, country_name,
+)
+from .models import (
+    Application, ApplicationDocument, ApplicationState, Category, MemberStatus, Organization,
+)
+
+DOCUMENTS_FOLDER = "applications"
 
 
-@bp.route("/my-organization")
-@roles_required(Role.REPRESENTATIVE)
-def my_organization():
-    return render_template("members/my_organization.html", organization=current_user.organization)
+def _load_application(application_id, permission="can_view"):
+    """The application if the current user may see (or edit) it; 404 otherwise, so
+    that another applicant's ids reveal nothing."""
+    application = db.session.get(Application, application_id)
+    if application is None or not getattr(application, permission)(current_user):
+        abort(404)
+    return application
+
+
+def _category_or_404(category):
+    if category not in {c.value for c in Category}:
+        abort(404)
+    return Category(category)
+
+
+def _duplicate_warning(name, country, exclude_id=None):
+    members, applications = services.similar_members_or_applications(name, country, exclude_id)
+    return {"members": members, "applications": applications}
+
+
+# --- Apply ------------------------------------------------------------------------
+
+@bp.route("/apply/")
+@public
+def apply_index():
+    return render_template("members/apply_index.html", categories=list(Category))
+
+
+@bp.route("/apply/<category>", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+@public
+def apply_new(category):
+    category = _category_or_404(category)
+    if current_user.is_authenticated and current_user.role != Role.APPLICANT:
+        return render_template("members/apply_not_applicant.html"), 403
+    form = application_form_class(category, not current_user.is_authenticated)()
+    if form.validate_on_submit():
+        account = None
+        if not current_user.is_authenticated:
+            account = {"name": form.applicant_name.data, "email": form.applicant_email.data,
+                       "password": form.password.data}
+        try:
+            application = services.start_application(
+                category, form.to_data(), applicant=current_user._get_current_object()
+                if current_user.is_authenticated else None, account=account)
+        except services.MembershipError as error:
+            form.form_errors.append(str(error))
+        else:
+            if account:
+                login_user(application.applicant)
+                flash(_("Your draft is saved and your account created. We sent you a link to confirm your "
+                        "email address; add your documents, then submit."), "success")
+            else:
+                flash(_("Your draft is saved."), "success")
+            return redirect_to(url_for("members.application_edit", application_id=application.id))
+    status = 422 if form.errors or form.form_errors else 200
+    return render("members/apply_form.html", status=status, form=form, category=category,
+                  application=None, warning=_duplicate_warning(form.name.data, form.country.data))
+
+
+@bp.route("/apply/<category>/validate", methods=["POST"])
+@public
+def validate_field(category):
+    """Inline validation: the same form class as on submit, one field's verdict.
+
+    Without htmx it is the whole form page with every message."""
+    category = _category_or_404(category)
+    form_class = application_form_class(category, not current_user.is_authenticated)
+    form = form_class()
+    form.for_submission = True
+    form.validate()
+    field_name = request.headers.get("HX-Trigger-Name", "")
+    if not wants_fragment() or field_name not in form:
+        return render("members/apply_form.html", form=form, category=category, application=None,
+                      warning=_duplicate_warning(form.name.data, form.country.data))
+    exclude = request.args.get("application", type=int)
+    warning = (_duplicate_warning(form.name.data, form.country.data, exclude)
+               if field_name in ("name", "country") else None)
+    return render_template("members/_validated_field.html", field=form[field_name], warning=warning)
 
 
 @bp.route("/my-applications")
 @roles_required(Role.APPLICANT)
 def my_applications():
-    return render_template("members/my_applications.html")
+    return render_template("members/my_applications.html",
+                           applications=services.applications_of(current_user), form=ButtonForm())
+
+
+@bp.route("/applications/<int:application_id>")
+@signed_in
+def application_detail(application_id):
+    application = _load_application(application_id)
+    events = [e for e in application.events if not e.is_internal or application.can_review(current_user)]
+    return render_template(
+        "members/application_detail.html", application=application, events=events,
+        button=ButtonForm(), reason_form=ReasonForm(), comment_form=CommentForm(),
+        warning=_duplicate_warning(application.name, application.country, application.id),
+        country_name=country_name,
+    )
+
+
+@bp.route("/applications/<int:application_id>/edit", methods=["GET", "POST"])
+@signed_in
+def application_edit(application_id):
+    application = _load_application(application_id, "can_edit")
+    form = application_form_class(application.category)()
+    submitting = request.form.get("action") == "submit"
+    form.for_submission = submitting
+    if request.method == "GET":
+        form.load(application)
+    elif form.validate_on_submit():
+        try:
+            services.update_draft(application, form.to_data(), current_user)
+            if submitting:
+                services.submit(application, current_user)
+        except services.MembershipError as error:
+            form.form_errors.append(str(error))
+        else:
+            flash(_("Your application is submitted. The secretariat will review it and write to you.")
+                  if submitting else _("Your draft is saved."), "success")
+            target = "members.application_detail" if submitting else "members.application_edit"
+            return redirect_to(url_for(target, application_id=application.id))
+    status = 422 if form.errors or form.form_errors else 200
+    return render("members/apply_form.html", status=status, form=form, category=Category(application.category),
+                  application=application, upload_form=ButtonForm(),
+                  warning=_duplicate_warning(form.name.data, form.country.data, application.id))
+
+
+@bp.route("/applications/<int:application_id>/withdraw", methods=["POST"])
+@signed_in
+def application_withdraw(application_id):
+    application = _load_application(application_id, "can_withdraw")
+    if ButtonForm().validate_on_submit():
+        try:
+            services.withdraw(application, current_user)
+        except services.MembershipError as error:
+            flash(str(error), "error")
+        else:
+            flash(_("Your application is withdrawn."), "info")
+    return redirect_to(url_for("members.application_detail", application_id=application.id))
+
+
+@bp.route("/applications/<int:application_id>/documents", methods=["POST"])
+@signed_in
+def document_upload(application_id):
+    application = _load_application(application_id, "can_edit")
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    file = request.files.get("document")
+    if file is None or not file.filename:
+        flash(_("Choose a file to upload."), "error")
+    elif len(application.documents) >= services.MAX_DOCUMENTS:
+        flash(_("An application has at most %(n)d documents; remove one first.", n=services.MAX_DOCUMENTS), "error")
+    else:
+        try:
+            stored = uploads.store_upload(file, uploads.DOCUMENT, DOCUMENTS_FOLDER)
+        except uploads.UploadRefused as error:
+            flash(str(error), "error")
+        else:
+            try:
+                services.add_document(application, stored, current_user)
+            except services.MembershipError as error:
+                uploads.delete_stored_file(DOCUMENTS_FOLDER, stored.stored_name)  # nothing half-written
+                flash(str(error), "error")
+            except Exception:
+                uploads.delete_stored_file(DOCUMENTS_FOLDER, stored.stored_name)
+                raise
+            else:
+                flash(_("“%(name)s” is added.", name=stored.original_name), "success")
+    return redirect_to(url_for("members.application_edit", application_id=application.id) + "#documents")
+
+
+@bp.route("/applications/<int:application_id>/documents/<int:document_id>")
+@signed_in
+def document_download(application_id, document_id):
+    application = _load_application(application_id)
+    document = db.session.get(ApplicationDocument, document_id)
+    if document is None or document.application_id != application.id:
+        abort(404)
+    return uploads.send_stored_file(DOCUMENTS_FOLDER, document.stored_name, document.original_name,
+                                    document.content_type)
+
+
+@bp.route("/applications/<int:application_id>/documents/<int:document_id>/delete", methods=["POST"])
+@signed_in
+def document_delete(application_id, document_id):
+    application = _load_application(application_id, "can_edit")
+    document = db.session.get(ApplicationDocument, document_id)
+    if document is None or document.application_id != application.id:
+        abort(404)
+    if ButtonForm().validate_on_submit():
+        stored_name = document.stored_name
+        services.remove_document(document, current_user)
+        uploads.delete_stored_file(DOCUMENTS_FOLDER, stored_name)
+        flash(_("The document is removed."), "info")
+    return redirect_to(url_for("members.application_edit", application_id=application.id) + "#documents")
+
+
+# --- The secretariat's review ---------------------------------------------------------
+
+@bp.route("/applications/")
+@roles_required(Role.SECRETARIAT)
+def application_queue():
+    form = QueueFilterForm(request.args)
+    form.state.choices = [SelectChoice("", _("Waiting for review"))] + [
+        SelectChoice(s.value, s.label) for s in ApplicationState if s != ApplicationState.DRAFT]
+    form.validate()
+    filters = {name: form[name].data or None for name in ("state", "category", "country")
+               if not form[name].errors}
+    applications = services.review_queue(**filters)
+    return render("members/queue.html", block="queue", form=form, applications=applications,
+                  country_name=country_name)
+
+
+def _review_action(application_id, action):
+    application = _load_application(application_id, "can_review")
+    form = ReasonForm() if action in ("request_changes", "reject") else ButtonForm()
+    if action == "comment":
+        form = CommentForm()
+    if not form.validate_on_submit():
+        flash(_("Please write a message."), "error")
+        return redirect_to(url_for("members.application_detail", application_id=application.id) + "#review")
+    actor = current_user._get_current_object()
+    try:
+        if action == "comment":
+            services.comment(application, actor, form.message.data, form.visibility.data)
+            flash(_("Your comment is added."), "success")
+        elif action == "request_changes":
+            services.request_changes(application, actor, form.message.data)
+            flash(_("Changes requested; the applicant has been emailed."), "success")
+        elif action == "reject":
+            services.reject(application, actor, form.message.data)
+            flash(_("The application is rejected; the applicant has been emailed."), "success")
+        elif action == "approve":
+            organization = services.approve(application, actor)
+            flash(_("Approved: %(name)s is member %(number)s.", name=organization.name,
+                    number=organization.membership_number), "success")
+    except services.MembershipError as error:
+        flash(str(error), "error")
+    return redirect_to(url_for("members.application_detail", application_id=application.id))
+
+
+@bp.route("/applications/<int:application_id>/comments", methods=["POST"])
+@roles_required(Role.SECRETARIAT)
+def application_comment(application_id):
+    return _review_action(application_id, "comment")
+
+
+@bp.route("/applications/<int:application_id>/request-changes", methods=["POST"])
+@roles_required(Role.SECRETARIAT)
+def application_request_changes(application_id):
+    return _review_action(application_id, "request_changes")
+
+
+@bp.route("/applications/<int:application_id>/approve", methods=["POST"])
+@roles_required(Role.SECRETARIAT)
+def application_approve(application_id):
+    return _review_action(application_id, "approve")
+
+
+@bp.route("/applications/<int:application_id>/reject", methods=["POST"])
+@roles_required(Role.SECRETARIAT)
+def application_reject(application_id):
+    return _review_action(application_id, "reject")
+
+
+# --- Members: my organization, and the secretariat's member administration --------
+
+@bp.route("/my-organization")
+@roles_required(Role.REPRESENTATIVE)
+def my_organization():
+    return render_template("members/my_organization.html", organization=current_user.organization,
+                           country_name=country_name)
+
+
+@bp.route("/members/")
+@roles_required(Role.SECRETARIAT)
+def member_list():
+    query = request.args.get("q", "").strip()[:100]
+    status = request.args.get("status", "")
+    status = status if status in {s.value for s in MemberStatus} else None
+    organizations = services.members(query=query, status=status)
+    return render("members/member_list.html", block="member_table", organizations=organizations,
+                  query=query, status_filter=status or "", statuses=list(MemberStatus), country_name=country_name)
+
+
+@bp.route("/members/<int:organization_id>")
+@roles_required(Role.SECRETARIAT)
+def member_detail(organization_id):
+    organization = db.get_or_404(Organization, organization_id)
+    return render_template("members/member_detail.html", organization=organization, form=MemberStatusForm(),
+                           country_name=country_name)
+
+
+@bp.route("/members/<int:organization_id>/<any(suspend, reinstate, withdraw):action>", methods=["POST"])
+@roles_required(Role.SECRETARIAT)
+def member_status(organization_id, action):
+    organization = db.get_or_404(Organization, organization_id)
+    form = MemberStatusForm()
+    if form.validate_on_submit():
+        try:
+            services.change_member_status(organization, action, current_user._get_current_object(),
+                                          reason=form.reason.data, on=form.effective_on.data)
+        except services.MembershipError as error:
+            flash(str(error), "error")
+        else:
+            flash(_("%(name)s is now %(state)s.", name=organization.name,
+                    state=organization.status_label.lower()), "success")
+    else:
+        flash(_("Please check the form."), "error")
+    return redirect_to(url_for("members.member_detail", organization_id=organization.id))
+
+
+@bp.route("/honorary/")
+@roles_required(Role.SECRETARIAT)
+def honorary_list():
+    return render_template("members/honorary_list.html", honorary=services.honorary_members())
+
+
+@bp.route("/honorary/new", methods=["GET", "POST"])
+@roles_required(Role.SECRETARIAT)
+def honorary_new():
+    form = HonoraryForm()
+    if form.validate_on_submit():
+        try:
+            honorary = services.grant_honorary(form.name.data, form.email.data, form.title.data,
+                                               form.affiliation.data, form.citation.data,
+                                               current_user._get_current_object())
+        except services.MembershipError as error:
+            form.email.errors.append(str(error))
+        else:
+            flash(_("Honorary membership granted to %(name)s; an invitation is on its way.",
+                    name=honorary.user.name), "success")
+            return redirect_to(url_for("members.honorary_list"))
+    return render_template("members/honorary_new.html", form=form), 422 if form.errors else 200

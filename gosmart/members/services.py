@@ -1,0 +1,350 @@
+"""Membership applications, their review, the member lifecycle, honorary members.
+
+Every state change goes through `_transition()`: one table of what is allowed, one
+guarded UPDATE (… WHERE state = the state we saw), an event on the timeline, an audit
+entry, and the emails, all in one transaction."""
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select, update
+
+from .. import audit
+from ..audit import utcnow
+from ..auth import services as accounts
+from ..auth.models import Role, User, normalize_email
+from ..extensions import db
+from ..mail import send_email
+from ..queries import contains, insert_ignoring_conflict
+from .models import (
+    AWAITING_REVIEW, EDITABLE, OPEN_STATES, Application, ApplicationDocument, ApplicationEvent,
+    ApplicationState as S, Category, EventVisibility, HonoraryMember, MemberStatus, MembershipCounter,
+    Organization, OrganizationTopic,
+)
+
+MAX_DOCUMENTS = 5
+
+
+class MembershipError(Exception):
+    """A refused operation; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: tuple
+    target: S
+    by_secretariat: bool
+    label: str
+
+
+TRANSITIONS = {
+    "submit": Transition((S.DRAFT,), S.SUBMITTED, False, _l("submit")),
+    "resubmit": Transition((S.CHANGES_REQUESTED,), S.RESUBMITTED, False, _l("resubmit")),
+    "withdraw": Transition(OPEN_STATES, S.WITHDRAWN, False, _l("withdraw")),
+    "request_changes": Transition(AWAITING_REVIEW, S.CHANGES_REQUESTED, True, _l("request changes to")),
+    "approve": Transition(AWAITING_REVIEW, S.APPROVED, True, _l("approve")),
+    "reject": Transition(AWAITING_REVIEW, S.REJECTED, True, _l("reject")),
+}
+
+
+def _transition(application, action, actor, message=None):
+    rule = TRANSITIONS[action]
+    seen = application.state
+    if seen not in rule.sources:
+        raise MembershipError(_("You cannot %(action)s an application that is %(state)s.",
+                                action=rule.label, state=S(seen).label.lower()))
+    now = utcnow()
+    values = {"state": rule.target, "updated_at": now}
+    if rule.target in (S.APPROVED, S.REJECTED):
+        values.update(decided_at=now, decided_by_id=actor.id, decision_reason=message)
+    if action == "submit":
+        values["submitted_at"] = now
+    # Guarded: if someone else moved the application meanwhile, nothing changes.
+    changed = db.session.execute(
+        update(Application).where(Application.id == application.id, Application.state == seen).values(**values)
+    ).rowcount
+    if changed != 1:
+        db.session.rollback()
+        raise MembershipError(_("This application was changed by someone else meanwhile; reload the page."))
+    db.session.refresh(application)
+    db.session.add(ApplicationEvent(application=application, actor_id=actor.id, action=action,
+                                    from_state=seen, to_state=rule.target, message=message))
+    audit.record(f"application.{action}", application, actor=actor,
+                 details={"from": seen, "to": str(rule.target), **({"message": message} if message else {})})
+
+
+# --- The applicant's side ------------------------------------------------------
+
+CONTACT_FIELDS = ("contact_name", "contact_title", "contact_email", "contact_phone", "website")
+
+
+def save_draft(application, data):
+    """Store the form's answers on an application the applicant may still edit."""
+    if application.state not in EDITABLE:
+        raise MembershipError(_("This application can no longer be changed."))
+    application.name = data["name"]
+    application.name_local = data.get("name_local") or None
+    application.country = data["country"]
+    for field in CONTACT_FIELDS:
+        setattr(application, field, data.get(field) or None)
+    if application.contact_email:
+        application.contact_email = normalize_email(application.contact_email)
+    application.answers = {k: v for k, v in data.get("answers", {}).items() if v not in (None, "", [])}
+    application.updated_at = utcnow()
+
+
+def start_application(category, data, applicant=None, account=None):
+    """A new draft. A visitor gives `account` (name, email, password) and gets an
+    applicant account, signed in by the caller, with a link to confirm the email."""
+    category = Category(category)
+    if applicant is None:
+        if accounts.find_user(account["email"]):
+            raise MembershipError(_("An account with this email already exists. Please sign in first."))
+        applicant = User(name=account["name"], email=account["email"], role=Role.APPLICANT)
+        accounts.set_password(applicant, account["password"])
+        db.session.add(applicant)
+        db.session.flush()
+        audit.record("account.created", applicant, actor=applicant, details={"role": "applicant"})
+        accounts.send_email_confirmation(applicant)
+    elif applicant.role != Role.APPLICANT:
+        raise MembershipError(_("Your account already belongs to a member; membership applications come from new applicants."))
+    application = Application(category=category, applicant=applicant, state=S.DRAFT, name="", country="")
+    save_draft(application, data)
+    db.session.add(application)
+    audit.record("application.created", application, actor=applicant)
+    db.session.commit()
+    return application
+
+
+def update_draft(application, data, actor):
+    save_draft(application, data)
+    audit.record("application.saved", application, actor=actor)
+    db.session.commit()
+
+
+def submit(application, actor):
+    """Send the application to the secretariat (again, after a change request)."""
+    if actor.email_confirmed_at is None:
+        raise MembershipError(_("Please confirm your email address first: open the link we sent you."))
+    if not application.documents:
+        raise MembershipError(_("Please add at least one supporting document, such as a letter of intent."))
+    action = "resubmit" if application.state == S.CHANGES_REQUESTED else "submit"
+    _transition(application, action, actor)
+    send_email(application.applicant.email, _("We received your GO SMART membership application"),
+               "application_submitted", application=application, resubmitted=action == "resubmit")
+    db.session.commit()
+
+
+def withdraw(application, actor):
+    _transition(application, "withdraw", actor)
+    send_email(application.applicant.email, _("Your GO SMART membership application was withdrawn"),
+               "application_withdrawn", application=application)
+    db.session.commit()
+
+
+def add_document(application, stored, actor):
+    """Record an uploaded file (already checked and stored by gosmart.uploads)."""
+    if not application.can_edit(actor):
+        raise MembershipError(_("Documents can only be added while the application can be changed."))
+    if len(application.documents) >= MAX_DOCUMENTS:
+        raise MembershipError(_("An application has at most %(n)d documents; remove one first.", n=MAX_DOCUMENTS))
+    document = ApplicationDocument(application=application, stored_name=stored.stored_name,
+                                   original_name=stored.original_name, content_type=stored.content_type,
+                                   size=stored.size, sha256=stored.sha256)
+    db.session.add(document)
+    audit.record("application.document_added", application, actor=actor,
+                 details={"document": stored.original_name, "sha256": stored.sha256})
+    db.session.commit()
+    return document
+
+
+def remove_document(document, actor):
+    application = document.application
+    if not application.can_edit(actor):
+        raise MembershipError(_("Documents can only be removed while the application can be changed."))
+    audit.record("application.document_removed", application, actor=actor,
+                 details={"document": document.original_name})
+    db.session.delete(document)
+    db.session.commit()
+
+
+def similar_members_or_applications(name, country, exclude_application_id=None):
+    """Members or open applications with the same name and country: a warning, not a block."""
+    if not name or not country:
+        return [], []
+    same_name = func.lower(Organization.name) == name.strip().lower()
+    members = db.session.scalars(
+        select(Organization).where(same_name, Organization.country == country).limit(5)).all()
+    query = select(Application).where(
+        func.lower(Application.name) == name.strip().lower(), Application.country == country,
+        Application.state.in_([str(s) for s in OPEN_STATES if s != S.DRAFT]))
+    if exclude_application_id:
+        query = query.where(Application.id != exclude_application_id)
+    return members, db.session.scalars(query.limit(5)).all()
+
+
+# --- The secretariat's review --------------------------------------------------
+
+def review_queue(state=None, category=None, country=None, limit=200):
+    """Applications for review, oldest submitted first; drafts are the applicants' own business."""
+    query = select(Application).where(Application.state != S.DRAFT)
+    if state:
+        query = query.where(Application.state == state)
+    else:
+        query = query.where(Application.state.in_([str(s) for s in AWAITING_REVIEW]))
+    if category:
+        query = query.where(Application.category == category)
+    if country:
+        query = query.where(Application.country == country)
+    query = query.order_by(Application.submitted_at.is_(None), Application.submitted_at, Application.id)
+    return db.session.scalars(query.limit(limit)).all()
+
+
+def comment(application, actor, message, visibility):
+    visibility = EventVisibility(visibility)
+    db.session.add(ApplicationEvent(application=application, actor_id=actor.id, action="comment",
+                                    message=message, visibility=visibility))
+    audit.record("application.commented", application, actor=actor, details={"visibility": str(visibility)})
+    if visibility == EventVisibility.APPLICANT:
+        send_email(application.applicant.email, _("The GO SMART secretariat commented on your application"),
+                   "application_comment", application=application, message=message)
+    db.session.commit()
+
+
+def request_changes(application, actor, message):
+    if not message or not message.strip():
+        raise MembershipError(_("Say what should change."))
+    _transition(application, "request_changes", actor, message.strip())
+    send_email(application.applicant.email, _("Your GO SMART application: changes requested"),
+               "application_changes_requested", application=application, message=message.strip())
+    db.session.commit()
+
+
+def reject(application, actor, reason):
+    if not reason or not reason.strip():
+        raise MembershipError(_("Give the reason for the rejection."))
+    _transition(application, "reject", actor, reason.strip())
+    send_email(application.applicant.email, _("Your GO SMART membership application"),
+               "application_rejected", application=application, reason=reason.strip())
+    db.session.commit()
+
+
+def next_membership_number(year):
+    """GS-<year>-<4 digits>: sequential per year, never reused, unique under concurrency
+    (one guarded UPDATE on the year's counter row, which the database serializes)."""
+    db.session.execute(insert_ignoring_conflict(MembershipCounter.__table__, ["year"], year=year, last_number=0))
+    number = db.session.execute(
+        update(MembershipCounter).where(MembershipCounter.year == year)
+        .values(last_number=MembershipCounter.last_number + 1).returning(MembershipCounter.last_number)
+    ).scalar_one()
+    return f"GS-{year}-{number:04d}"
+
+
+def approve(application, actor, today=None):
+    """Approve: the organization, its membership number, the applicant as its representative."""
+    today = today or date.today()
+    _transition(application, "approve", actor)
+    answers = application.answers or {}
+    organization = Organization(
+        name=application.name, name_local=application.name_local, category=application.category,
+        country=application.country, membership_number=next_membership_number(today.year),
+        member_since=today, status=MemberStatus.ACTIVE,
+        details={k: v for k, v in answers.items() if k != "topics"},
+        contact_name=application.contact_name, contact_email=application.contact_email,
+        contact_phone=application.contact_phone, website=application.website,
+        description=answers.get("description") or answers.get("solutions"),
+    )
+    db.session.add(organization)
+    db.session.flush()
+    for topic in sorted(set(answers.get("topics", []))):
+        db.session.add(OrganizationTopic(organization_id=organization.id, topic=topic))
+    application.organization_id = organization.id
+    applicant = application.applicant
+    applicant.role = Role.REPRESENTATIVE
+    applicant.organization_id = organization.id
+    audit.record("organization.created", organization, actor=actor,
+                 details={"membership_number": organization.membership_number, "application": application.id})
+    # The membership certificate is issued here once the Certificates issue lands.
+    send_email(applicant.email, _("Welcome to GO SMART: your membership is approved"),
+               "application_approved", application=application, organization=organization)
+    db.session.commit()
+    return organization
+
+
+# --- Member lifecycle ----------------------------------------------------------
+
+LIFECYCLE = {
+    "suspend": ((MemberStatus.ACTIVE,), MemberStatus.SUSPENDED),
+    "reinstate": ((MemberStatus.SUSPENDED, MemberStatus.WITHDRAWN), MemberStatus.ACTIVE),
+    "withdraw": ((MemberStatus.ACTIVE, MemberStatus.SUSPENDED), MemberStatus.WITHDRAWN),
+}
+
+
+def change_member_status(organization, action, actor, reason=None, on=None):
+    sources, target = LIFECYCLE[action]
+    if action in ("suspend", "withdraw") and not (reason and reason.strip()):
+        raise MembershipError(_("Give the reason."))
+    seen = organization.status
+    if seen not in sources:
+        raise MembershipError(_("A member that is %(state)s cannot be changed this way.",
+                                state=MemberStatus(seen).label.lower()))
+    values = {"status": target, "status_reason": reason.strip() if reason else None,
+              "withdrawn_on": (on or date.today()) if target == MemberStatus.WITHDRAWN else None}
+    changed = db.session.execute(
+        update(Organization).where(Organization.id == organization.id, Organization.status == seen).values(**values)
+    ).rowcount
+    if changed != 1:
+        db.session.rollback()
+        raise MembershipError(_("This member was changed by someone else meanwhile; reload the page."))
+    db.session.refresh(organization)
+    audit.record(f"organization.{action}", organization, actor=actor,
+                 details={"from": seen, "to": str(target), **({"reason": reason} if reason else {})})
+    for representative in organization.representatives:
+        send_email(representative.email, _("GO SMART membership of %(name)s", name=organization.name),
+                   "member_status_changed", organization=organization, action=action, user=representative)
+    db.session.commit()
+
+
+# --- Honorary members ----------------------------------------------------------
+
+def grant_honorary(name, email, title, affiliation, citation, actor, today=None):
+    if accounts.find_user(email):
+        raise MembershipError(_("An account with this email already exists."))
+    user = User(name=name.strip(), email=email, role=Role.HONORARY, email_confirmed_at=None)
+    db.session.add(user)
+    db.session.flush()
+    honorary = HonoraryMember(user_id=user.id, title=title or None, affiliation=affiliation or None,
+                              citation=citation.strip(), granted_on=today or date.today(), granted_by_id=actor.id)
+    db.session.add(honorary)
+    audit.record("honorary.granted", honorary, actor=actor, details={"email": user.email})
+    # The honorary membership certificate is issued here once the Certificates issue lands.
+    send_email(user.email, _("You are invited to be an honorary member of GO SMART"), "honorary_invitation",
+               user=user, honorary=honorary, token=accounts.password_reset_token(user, "invite"))
+    db.session.commit()
+    return honorary
+
+
+def honorary_members():
+    return db.session.scalars(
+        select(HonoraryMember).join(HonoraryMember.user).order_by(User.name)).all()
+
+
+def applications_of(user):
+    return db.session.scalars(
+        select(Application).where(Application.applicant_id == user.id).order_by(Application.id.desc())).all()
+
+
+def members(query="", status=None, category=None, limit=100, offset=0):
+    """The secretariat's member list (all statuses)."""
+    statement = select(Organization)
+    if query:
+        statement = statement.where(or_(contains(Organization.name, query),
+                                        contains(Organization.name_local, query),
+                                        contains(Organization.membership_number, query)))
+    if status:
+        statement = statement.where(Organization.status == status)
+    if category:
+        statement = statement.where(Organization.category == category)
+    return db.session.scalars(statement.order_by(Organization.name, Organization.id).limit(limit).offset(offset)).all()
+
