@@ -1,0 +1,156 @@
+"""The safe PDF renderer: a Jinja template, then WeasyPrint, with nothing fetched
+but data: URIs and the app's own static files, and a time limit on each render.
+
+WeasyPrint's default URL fetcher reads file:// paths, requests http(s):// addresses
+and embeds <link rel="attachment"> / <a rel="attachment"> targets into the PDF, so
+HTML that may carry user text must never reach it. Every resource WeasyPrint loads
+(images, stylesheets, @import, fonts, SVG references, attachments) goes through the
+fetcher given here.
+"""
+import mimetypes
+import os
+import signal
+import threading
+from urllib.parse import unquote, urlsplit
+
+import segno
+from flask import current_app, render_template
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+from werkzeug.security import safe_join
+
+
+class ResourceRefused(ValueError):
+    """A URL the PDF may not load. WeasyPrint logs it and skips the resource."""
+
+
+class PdfRenderTimeout(RuntimeError):
+    """The render took longer than PDF_RENDER_TIMEOUT seconds."""
+
+
+def render_pdf(template_name, **context):
+    """Render an (autoescaped) template of the app to PDF bytes."""
+    return html_to_pdf(render_template(template_name, **context))
+
+
+def html_to_pdf(html, url_fetcher=None, timeout=None):
+    """PDF bytes of trusted HTML, with the static-only fetcher and the time limit.
+
+    Needs an app context (for the defaults); the render itself does not."""
+    app = current_app._get_current_object()
+    fetcher = url_fetcher or StaticOnlyFetcher.for_app(app)
+    if timeout is None:
+        timeout = app.config.get("PDF_RENDER_TIMEOUT", 20)
+    document = HTML(string=html, base_url=fetcher.base_url, url_fetcher=fetcher)
+    return _within(timeout, document.write_pdf)
+
+
+def qr_svg_data_uri(text, scale=4):
+    """A QR code of `text` as an SVG data: URI, for <img src="{{ qr }}"> in PDFs."""
+    # micro=False: segno picks a Micro QR for short text, which most phones cannot read.
+    return segno.make(text, micro=False).svg_data_uri(scale=scale)
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Lets WeasyPrint load data: URIs and files under the static folder, nothing else.
+
+    Static files are addressed as the site serves them: /static/css/x.css, which
+    WeasyPrint resolves against `base_url` (EXTERNAL_BASE_URL) before asking.
+    They are read from disk; no request leaves the process."""
+
+    def __init__(self, static_folder, site_url, static_path="/static"):
+        # Only data: reaches urllib, so even a slip below cannot open a file or a socket.
+        super().__init__(allowed_protocols={"data"}, allow_redirects=False)
+        self.static_folder = os.path.realpath(static_folder)
+        self.base_url = site_url.rstrip("/") + "/"  # also makes relative links in PDFs absolute
+        site = urlsplit(self.base_url)
+        self._site = (site.scheme.lower(), site.netloc.lower())
+        self._static_prefix = static_path.rstrip("/") + "/"
+
+    @classmethod
+    def for_app(cls, app):
+        return cls(app.static_folder, app.config["EXTERNAL_BASE_URL"], app.static_url_path)
+
+    def fetch(self, url, headers=None):
+        if url[:5].lower() == "data:":
+            return super().fetch(url, headers)
+        path = self.static_file(url)
+        with open(path, "rb") as file:
+            body = file.read()
+        content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, body, {"Content-Type": content_type})
+
+    def static_file(self, url):
+        """The real path of the static file `url` names, or ResourceRefused."""
+        parts = urlsplit(url)
+        on_site = (parts.scheme.lower(), parts.netloc.lower()) in {self._site, ("", "")}
+        if not on_site or not parts.path.startswith(self._static_prefix):
+            raise ResourceRefused(f"not a data: URI or a static file: {url[:200]}")
+        name = unquote(parts.path[len(self._static_prefix):])
+        joined = safe_join(self.static_folder, name)  # None for "..", absolute paths
+        path = os.path.realpath(joined) if joined else None
+        # realpath and commonpath: a symlink inside static/ may not lead out of it.
+        if (path is None or not os.path.isfile(path)
+                or os.path.commonpath([path, self.static_folder]) != self.static_folder):
+            raise ResourceRefused(f"no such static file: {url[:200]}")
+        return path
+
+
+# The time limit. In the main thread (gunicorn sync workers, the CLI) a SIGALRM
+# timer interrupts WeasyPrint itself, so a runaway render stops using the CPU.
+# Signals only reach the main thread, so elsewhere (threaded servers, gthread
+# workers) the render runs in a daemon thread and the caller stops waiting at the
+# limit; that render finishes in the background and its result is dropped.
+
+class _Alarm(BaseException):
+    """BaseException, so WeasyPrint's `except Exception` blocks let it through."""
+
+
+def _within(seconds, work):
+    if (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+            and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)):  # no one else's timer
+        return _within_alarm(seconds, work)
+    return _within_thread(seconds, work)
+
+
+def _within_alarm(seconds, work):
+    expired = False
+
+    def on_alarm(signum, frame):
+        nonlocal expired
+        expired = True
+        raise _Alarm
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, seconds)  # one shot: on_alarm runs at most once
+        try:
+            result = work()
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except _Alarm:
+        raise PdfRenderTimeout(f"PDF render exceeded {seconds} s") from None
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    if expired:  # the alarm went off where WeasyPrint swallows everything (SVG drawing)
+        raise PdfRenderTimeout(f"PDF render exceeded {seconds} s")
+    return result
+
+
+def _within_thread(seconds, work):
+    outcome = {}
+
+    def run():
+        try:
+            outcome["result"] = work()
+        except BaseException as error:  # handed to the caller below
+            outcome["error"] = error
+
+    worker = threading.Thread(target=run, name="pdf-render", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise PdfRenderTimeout(f"PDF render exceeded {seconds} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
