@@ -1,27 +1,51 @@
 """`flask demo load`: the demo data of PRODUCT.md, loaded idempotently.
 
 Never in production: the accounts share one published password."""
-from datetime import date
+import hashlib
+import re
+from datetime import timedelta
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from . import demo_members as data
+from .audit import utcnow
 from .auth.models import Role, User
 from .auth.services import hash_password
-from .audit import utcnow
 from .extensions import db
-from .members.models import Category, MemberStatus, Organization
+from .members.models import (
+    Application, ApplicationEvent, ApplicationState, Category, HonoraryMember, MembershipCounter, MemberStatus,
+    Organization, OrganizationTopic,
+)
 
 DEMO_PASSWORD = "gosmart-demo"
 DEMO_ACCOUNTS = [
-    # email, name, role, organization membership number
-    ("secretariat@demo.gosmart.org", "Secretariat (demo)", Role.SECRETARIAT, None),
-    ("taipei@demo.gosmart.org", "Taipei City representative (demo)", Role.REPRESENTATIVE, "GS-2019-0001"),
-    ("honorary@demo.gosmart.org", "Honorary member (demo)", Role.HONORARY, None),
-    ("door@demo.gosmart.org", "Door staff (demo)", Role.DOOR_STAFF, None),
-    ("applicant@demo.gosmart.org", "Applicant (demo)", Role.APPLICANT, None),
+    # email, name, role
+    ("secretariat@demo.gosmart.org", "Mei-Ling Chen (secretariat)", Role.SECRETARIAT),
+    ("taipei@demo.gosmart.org", "Wen-Hsiang Lin (Taipei City)", Role.REPRESENTATIVE),
+    ("honorary@demo.gosmart.org", data.HONORARY["name"], Role.HONORARY),
+    ("door@demo.gosmart.org", "Yu-Ting Huang (door staff)", Role.DOOR_STAFF),
+    ("applicant@demo.gosmart.org", "Chia-Hao Wu (applicant)", Role.APPLICANT),
+]
+# Open applications, one in each state the secretariat meets (the first is the demo applicant's).
+DEMO_APPLICATIONS = [
+    ("applicant@demo.gosmart.org", Category.INDUSTRY, "Formosa Mobility Lab Co., Ltd.", None, "TW",
+     ApplicationState.DRAFT, {"registration_number": "83521746", "size": "1-49",
+                              "solutions": "Demand-responsive shuttles for hillside neighbourhoods.",
+                              "topics": ["mobility", "ai"]}, None),
+    ("cebu@demo.gosmart.org", Category.CITY, "Cebu City", None, "PH", ApplicationState.SUBMITTED,
+     {"population": 923000, "head_of_government": "Mayor of Cebu City", "smart_city_office": "City ICT Office",
+      "topics": ["smart mobility", "public safety"]}, None),
+    ("lumen@demo.gosmart.org", Category.INDUSTRY, "Lumen Grid Analytics Pte. Ltd.", None, "SG",
+     ApplicationState.CHANGES_REQUESTED, {"registration_number": "201934567K", "size": "50-249",
+                                          "solutions": "Grid analytics for district energy.",
+                                          "topics": ["energy", "ai"]},
+     "Please add the company registration certificate."),
+    ("kumamoto@demo.gosmart.org", Category.CITY, "Kumamoto", "熊本市", "JP", ApplicationState.RESUBMITTED,
+     {"population": 738000, "head_of_government": "Mayor of Kumamoto", "smart_city_office": "Digital Strategy Office",
+      "topics": ["public safety", "e-government"]}, "Please name the smart-city office."),
 ]
 
 demo_cli = AppGroup("demo", help="Demo data (development only).")
@@ -36,32 +60,111 @@ def is_empty():
     return db.session.scalar(select(User.id).limit(1)) is None
 
 
+def _slug(name):
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40]
+
+
+def _demo_organizations():
+    """(category, name, name_local, country, details, topics), Taipei City first, the rest in a fixed mixed order."""
+    cities = [(Category.CITY, n, local, c, {"population": pop}, list(areas)) for n, local, c, pop, areas in data.CITIES]
+    industry = [(Category.INDUSTRY, n, None, c, {"size": size, "solutions": solutions}, list(sectors))
+                for n, c, sectors, size, solutions in data.INDUSTRY]
+    academic = [(Category.ACADEMIC, n, local, c, {"kind": kind, "research_areas": ", ".join(areas)}, list(areas))
+                for n, local, c, kind, areas in data.ACADEMIC]
+    rest = sorted(cities[1:] + industry + academic, key=lambda o: hashlib.sha256(o[1].encode()).hexdigest())
+    return [cities[0]] + rest
+
+
+def _load_members():
+    if db.session.scalar(select(func.count(Organization.id))) >= 150:
+        return
+    existing = set(db.session.scalars(select(Organization.name)))
+    organizations = _demo_organizations()
+    counters = {}
+    for (category, name, local, country, details, topics), since in zip(
+            organizations, data.member_since_dates(len(organizations))):
+        counters[since.year] = counters.get(since.year, 0) + 1
+        if name in existing:
+            continue
+        organization = Organization(
+            name=name, name_local=local, category=category, country=country, details=details,
+            membership_number=f"GS-{since.year}-{counters[since.year]:04d}", member_since=since,
+            status=MemberStatus.ACTIVE, contact_name=f"{name} smart-city office",
+            contact_email=f"contact@{_slug(name)}.example", website=f"https://{_slug(name)}.example",
+            description=details.get("solutions"),
+        )
+        db.session.add(organization)
+        db.session.flush()
+        db.session.add_all(OrganizationTopic(organization_id=organization.id, topic=t) for t in sorted(set(topics)))
+    for year, last in counters.items():  # later approvals in these years continue the sequence
+        counter = db.session.get(MembershipCounter, year) or MembershipCounter(year=year, last_number=0)
+        counter.last_number = max(counter.last_number or 0, last)
+        db.session.add(counter)
+
+
+def _user(email, name, role, password_hash, organization=None):
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None:
+        user = User(email=email, name=name, role=role, password_hash=password_hash,
+                    organization=organization, email_confirmed_at=utcnow())
+        db.session.add(user)
+        db.session.flush()
+    return user
+
+
+def _load_accounts(password_hash):
+    taipei = db.session.scalar(select(Organization).where(Organization.name == "Taipei City"))
+    users = {email: _user(email, name, role, password_hash, taipei if role == Role.REPRESENTATIVE else None)
+             for email, name, role in DEMO_ACCOUNTS}
+    honorary = users["honorary@demo.gosmart.org"]
+    if db.session.scalar(select(HonoraryMember).where(HonoraryMember.user_id == honorary.id)) is None:
+        db.session.add(HonoraryMember(
+            user_id=honorary.id, title=data.HONORARY["title"], affiliation=data.HONORARY["affiliation"],
+            citation=data.HONORARY["citation"], granted_on=data.FIGURES_DATE - timedelta(days=30),
+            granted_by_id=users["secretariat@demo.gosmart.org"].id))
+    return users
+
+
+def _load_applications(password_hash, secretariat):
+    for email, category, name, local, country, state, answers, request in DEMO_APPLICATIONS:
+        if db.session.scalar(select(Application.id).where(Application.name == name)):
+            continue
+        applicant = _user(email, f"{name} applicant", Role.APPLICANT, password_hash)
+        now = utcnow()
+        application = Application(
+            category=category, state=state, applicant=applicant, name=name, name_local=local, country=country,
+            answers=answers, contact_name=applicant.name, contact_email=email,
+            submitted_at=None if state == ApplicationState.DRAFT else now - timedelta(days=9),
+            created_at=now - timedelta(days=12), updated_at=now - timedelta(days=2))
+        db.session.add(application)
+        db.session.flush()
+        if state != ApplicationState.DRAFT:
+            db.session.add(ApplicationEvent(application_id=application.id, actor_id=applicant.id, action="submit",
+                                            from_state="draft", to_state="submitted",
+                                            created_at=now - timedelta(days=9)))
+        if request:
+            db.session.add(ApplicationEvent(application_id=application.id, actor_id=secretariat.id,
+                                            action="request_changes", from_state="submitted",
+                                            to_state="changes_requested", message=request,
+                                            created_at=now - timedelta(days=5)))
+        if state == ApplicationState.RESUBMITTED:
+            db.session.add(ApplicationEvent(application_id=application.id, actor_id=applicant.id,
+                                            action="resubmit", from_state="changes_requested",
+                                            to_state="resubmitted", created_at=now - timedelta(days=2)))
+
+
 def load():
     """Create whatever part of the demo is missing; running it again changes nothing."""
-    taipei = db.session.scalar(select(Organization).where(Organization.membership_number == "GS-2019-0001"))
-    if taipei is None:
-        taipei = Organization(
-            name="Taipei City", name_local="臺北市", category=Category.CITY, country="TW",
-            membership_number="GS-2019-0001", member_since=date(2018, 12, 28), status=MemberStatus.ACTIVE,
-        )
-        db.session.add(taipei)
-        db.session.flush()
-    organizations = {"GS-2019-0001": taipei}
-    password_hash = None
-    for email, name, role, number in DEMO_ACCOUNTS:
-        if db.session.scalar(select(User).where(User.email == email)):
-            continue
-        password_hash = password_hash or hash_password(DEMO_PASSWORD)
-        db.session.add(User(
-            email=email, name=name, role=role, password_hash=password_hash,
-            organization=organizations.get(number), email_confirmed_at=utcnow(),
-        ))
+    password_hash = hash_password(DEMO_PASSWORD)
+    _load_members()
+    users = _load_accounts(password_hash)
+    _load_applications(password_hash, users["secretariat@demo.gosmart.org"])
     db.session.commit()
 
 
 def print_logins():
     click.echo(" * Demo logins (password: %s):" % DEMO_PASSWORD)
-    for email, _name, role, _number in DEMO_ACCOUNTS:
+    for email, _name, role in DEMO_ACCOUNTS:
         click.echo(f"     {str(role.label):<24} {email}")
 
 

@@ -1,6 +1,7 @@
 from sqlalchemy import func, select
 
 from gosmart.auth.models import User
+from gosmart.members.models import Application, HonoraryMember, Organization
 from gosmart.extensions import db
 from gosmart.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 
@@ -14,7 +15,12 @@ def test_demo_load_is_idempotent_and_every_login_reaches_its_home(app, make_clie
     assert DEMO_PASSWORD in first.output
     second = runner.invoke(args=["demo", "load"])
     assert second.exit_code == 0
-    assert db.session.scalar(select(func.count(User.id))) == len(DEMO_ACCOUNTS)
+    counts = (db.session.scalar(select(func.count(User.id))), db.session.scalar(select(func.count(Organization.id))),
+              db.session.scalar(select(func.count(Application.id))))
+    runner.invoke(args=["demo", "load"])
+    assert counts == (db.session.scalar(select(func.count(User.id))),
+                      db.session.scalar(select(func.count(Organization.id))),
+                      db.session.scalar(select(func.count(Application.id))))
     for email, *_ in DEMO_ACCOUNTS:
         client = make_client()
         response = client.login(email, DEMO_PASSWORD)
@@ -34,3 +40,20 @@ def test_demo_is_refused_in_production(app):
     finally:
         app.config["DEMO_ALLOWED"] = True
     assert result.exit_code != 0 and "never loaded in production" in result.output
+
+
+def test_demo_reproduces_the_figures_of_2019_06_19(app):
+    app.test_cli_runner().invoke(args=["demo", "load"])
+    by_category = dict(db.session.execute(
+        select(Organization.category, func.count()).group_by(Organization.category)).all())
+    assert by_category == {"city": 91, "industry": 54, "academic": 5}
+    assert db.session.scalar(select(func.count(HonoraryMember.id))) == 1
+    taipei = db.session.scalar(select(Organization).where(Organization.membership_number == "GS-2018-0001"))
+    assert (taipei.name, taipei.name_local, str(taipei.member_since)) == ("Taipei City", "臺北市", "2018-12-28")
+    dates = db.session.scalars(select(Organization.member_since)).all()
+    assert min(dates).isoformat() == "2018-12-28" and max(dates).isoformat() == "2019-06-19"
+    states = db.session.scalars(select(Application.state)).all()
+    assert set(states) >= {"draft", "submitted", "changes_requested", "resubmitted"}
+    mine = db.session.scalar(select(Application).join(Application.applicant)
+                             .where(User.email == "applicant@demo.gosmart.org"))
+    assert mine is not None

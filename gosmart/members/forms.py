@@ -60,7 +60,10 @@ class RequiredToSubmit:
         self.field_flags = {}
 
     def __call__(self, form, field):
-        empty = field.data in (None, "", []) or (isinstance(field.data, str) and not field.data.strip())
+        if field.raw_data is not None:  # what was typed, so that "many" in a number field is not "empty"
+            empty = not any(str(v).strip() for v in field.raw_data)
+        else:
+            empty = field.data in (None, "", [])
         if getattr(form, "for_submission", False) and empty:
             raise ValidationError(self.message)
         if empty:
@@ -114,7 +117,7 @@ class ApplicationForm(FlaskForm):
                 if not field.validate(self, chain):
                     ok = False
             except StopValidationQuietly:
-                field.errors = []
+                field.errors = list(field.process_errors)
         return ok
 
     def to_data(self):

@@ -1,0 +1,486 @@
+"""Membership applications: apply, documents, the state machine, review, approval."""
+import io
+import re
+import threading
+from datetime import date
+
+import pytest
+import weasyprint
+from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+
+from gosmart.audit import AuditEntry
+from gosmart.auth.models import Role, User
+from gosmart.extensions import db
+from gosmart.members import services
+from gosmart.members.models import Application, ApplicationDocument, ApplicationState as S, Organization
+from gosmart.uploads import store_upload, DOCUMENT
+
+from .conftest import PASSWORD
+
+PDF = weasyprint.HTML(string="<p>Letter of intent</p>").write_pdf()
+CITY_FORM = {
+    "name": "Kaohsiung City", "name_local": "高雄市", "country": "TW", "population": "2770000",
+    "head_of_government": "Mayor of Kaohsiung", "smart_city_office": "Smart City Office",
+    "focus_areas": ["smart mobility", "water"], "contact_name": "Ms. Lee", "contact_title": "Director",
+    "contact_email": "lee@kcg.example", "contact_phone": "+886 7 331 6111", "website": "https://kcg.example",
+}
+CITY_DATA = {"name": "Kaohsiung City", "name_local": "高雄市", "country": "TW", "contact_name": "Ms. Lee",
+             "contact_email": "lee@kcg.example",
+             "answers": {"population": 2770000, "head_of_government": "Mayor", "smart_city_office": "Office",
+                         "topics": ["water"]}}
+
+
+def count(model):
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def actions():
+    return [e.action for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+
+
+@pytest.fixture
+def applicant(make_user):
+    user = make_user(Role.APPLICANT, "applicant@example.org")
+    user.email_confirmed_at = date(2026, 1, 1)
+    db.session.commit()
+    return user
+
+
+def add_pdf(application, user):
+    stored = store_upload(FileStorage(io.BytesIO(PDF), "letter.pdf"), DOCUMENT, "applications")
+    return services.add_document(application, stored, user)
+
+
+@pytest.fixture
+def draft(applicant):
+    return services.start_application("city", CITY_DATA, applicant=applicant)
+
+
+@pytest.fixture
+def submitted(draft, applicant):
+    add_pdf(draft, applicant)
+    services.submit(draft, applicant)
+    return draft
+
+
+@pytest.fixture
+def secretariat(make_user):
+    return make_user(Role.SECRETARIAT, "sec@example.org")
+
+
+# --- Applying ----------------------------------------------------------------------
+
+def test_visitor_applies_gets_an_account_and_a_confirmation_link(client, outbox):
+    response = client.post_form("/apply/city", dict(CITY_FORM, applicant_name="Lee Mei", password=PASSWORD,
+                                                    applicant_email="Lee@KCG.example"), page="/apply/city")
+    assert response.status_code == 303
+    application = db.session.scalar(select(Application))
+    assert application.state == S.DRAFT and application.name_local == "高雄市"
+    assert application.answers["topics"] == ["smart mobility", "water"]
+    assert application.answers["population"] == 2770000
+    assert application.applicant.email == "lee@kcg.example" and application.applicant.role == Role.APPLICANT
+    assert response.headers["Location"] == f"/applications/{application.id}/edit"
+    assert client.get(response.headers["Location"]).status_code == 200  # signed in
+    assert outbox[0].subject == "Confirm your email address for GO SMART"
+    link = re.search(r"http://gosmart.test(/confirm-email/\S+)", outbox[0].body).group(1)
+    assert client.get(link).status_code == 200
+    assert application.applicant.email_confirmed_at is None  # GET changes nothing
+    assert client.post_form(link, page=link).status_code == 303
+    assert db.session.get(User, application.applicant_id).email_confirmed_at is not None
+    assert "application.created" in actions() and "email.confirmed" in actions()
+
+
+def test_a_draft_needs_only_a_name_and_country(client):
+    response = client.post_form("/apply/industry", {"name": "Acme", "country": "FR", "applicant_name": "A",
+                                                    "applicant_email": "a@acme.example", "password": PASSWORD},
+                                page="/apply/industry")
+    assert response.status_code == 303
+    assert db.session.scalar(select(Application.category)) == "industry"
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("name", "", "This field is required."),
+    ("name", "x" * 201, "Field cannot be longer than 200 characters."),
+    ("country", "XX", "Not a valid choice."),
+    ("contact_email", "not-an-email", "Invalid email address."),
+    ("website", "javascript:alert(1)", "Give a full address"),
+    ("population", "many", "Not a valid integer value."),
+    ("contact_phone", "<script>", "Use digits"),
+])
+def test_bad_input_is_refused_with_a_message_and_nothing_is_written(client, field, value, message):
+    data = dict(CITY_FORM, applicant_name="Lee", applicant_email="lee@kcg.example", password=PASSWORD)
+    data[field] = value
+    response = client.post_form("/apply/city", data, page="/apply/city")
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert message in body
+    assert 'value="Ms. Lee"' in body  # what the user typed is kept
+    assert count(Application) == 0 and count(User) == 0
+
+
+def test_existing_email_must_sign_in_first(client, applicant):
+    response = client.post_form("/apply/city", dict(CITY_FORM, applicant_name="X", password=PASSWORD,
+                                                    applicant_email="APPLICANT@example.org"), page="/apply/city")
+    assert response.status_code == 422
+    assert "Please sign in first" in response.get_data(as_text=True)
+    assert count(Application) == 0
+
+
+def test_unknown_category_is_404(client):
+    assert client.get("/apply/guild").status_code == 404
+
+
+def test_inline_validation_fragment_and_full_page(client):
+    token = client.csrf_token("/apply/city")
+    data = dict(CITY_FORM, contact_email="nope", csrf_token=token)
+    fragment = client.post("/apply/city/validate", data=data,
+                           headers={"HX-Request": "true", "HX-Trigger-Name": "contact_email"})
+    body = fragment.get_data(as_text=True)
+    assert fragment.status_code == 200 and "<html" not in body
+    assert 'id="contact_email-feedback"' in body and "Invalid email address." in body
+    ok = client.post("/apply/city/validate", data=dict(data, contact_email="a@b.example"),
+                     headers={"HX-Request": "true", "HX-Trigger-Name": "contact_email"})
+    assert "field-error" not in ok.get_data(as_text=True)
+    full = client.post("/apply/city/validate", data=data)
+    assert "<html" in full.get_data(as_text=True) and "Invalid email address." in full.get_data(as_text=True)
+    assert count(Application) == 0
+
+
+def test_inline_validation_warns_about_an_existing_member(client, organization):
+    organization(name="Kaohsiung City", country="TW", number="GS-2019-0002")
+    token = client.csrf_token("/apply/city")
+    response = client.post("/apply/city/validate", data=dict(CITY_FORM, csrf_token=token),
+                           headers={"HX-Request": "true", "HX-Trigger-Name": "name"})
+    assert "is already a member (GS-2019-0002)" in response.get_data(as_text=True)
+
+
+def test_applicant_resumes_and_saves_a_draft(applicant, draft, client):
+    client.login(applicant.email)
+    page = client.get(f"/applications/{draft.id}/edit").get_data(as_text=True)
+    assert 'value="Kaohsiung City"' in page
+    response = client.post_form(f"/applications/{draft.id}/edit", dict(CITY_FORM, name="Kaohsiung", action="save"),
+                                page=f"/applications/{draft.id}/edit")
+    assert response.status_code == 303
+    assert db.session.get(Application, draft.id).name == "Kaohsiung"
+
+
+def test_submit_through_the_form_needs_every_required_answer(applicant, draft, client):
+    client.login(applicant.email)
+    add_pdf(draft, applicant)
+    url = f"/applications/{draft.id}/edit"
+    incomplete = client.post_form(url, dict(CITY_FORM, contact_name="", action="submit"), page=url)
+    assert incomplete.status_code == 422
+    assert "This field is required to submit the application." in incomplete.get_data(as_text=True)
+    assert db.session.get(Application, draft.id).state == S.DRAFT
+    complete = client.post_form(url, dict(CITY_FORM, action="submit"), page=url)
+    assert complete.status_code == 303
+    assert db.session.get(Application, draft.id).state == S.SUBMITTED
+
+
+# --- Documents ---------------------------------------------------------------------
+
+def upload(client, application, content, filename="letter.pdf"):
+    url = f"/applications/{application.id}/documents"
+    return client.post_form(url, {"document": (io.BytesIO(content), filename)}, page=f"/applications/{application.id}/edit",
+                            content_type="multipart/form-data")
+
+
+def test_documents_are_content_checked_and_limited_to_five(applicant, draft, client, app):
+    client.login(applicant.email)
+    assert upload(client, draft, PDF).status_code == 303
+    assert count(ApplicationDocument) == 1
+    upload(client, draft, b"<html><script>alert(1)</script></html>", "evil.pdf")
+    upload(client, draft, b"MZ\x90\x00" + b"\x00" * 100, "setup.png")
+    assert count(ApplicationDocument) == 1
+    for _ in range(5):
+        upload(client, draft, PDF)
+    assert count(ApplicationDocument) == 5
+    files = list((app.config["UPLOAD_DIR"] / "applications").iterdir())
+    names = set(db.session.scalars(select(ApplicationDocument.stored_name)))
+    assert names <= {f.name for f in files}
+    assert not any(f.name == "letter.pdf" for f in files)
+
+
+def test_oversized_upload_gets_a_clear_answer(applicant, draft, client):
+    client.login(applicant.email)
+    response = upload(client, draft, b"%PDF-1.4\n" + b"0" * (10 * 1024 * 1024 + 10))
+    assert response.status_code == 303
+    assert "larger than 10 MB" in client.get(f"/applications/{draft.id}/edit").get_data(as_text=True)
+    assert count(ApplicationDocument) == 0
+
+
+def test_documents_are_downloaded_as_attachments_by_the_applicant_and_secretariat_only(
+        applicant, draft, make_user, make_client, secretariat):
+    document = add_pdf(draft, applicant)
+    url = f"/applications/{draft.id}/documents/{document.id}"
+    owner = make_client()
+    owner.login(applicant.email)
+    response = owner.get(url)
+    assert response.status_code == 200 and response.data == PDF
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    staff = make_client()
+    staff.login(secretariat.email)
+    assert staff.get(url).status_code == 200
+    for role in (Role.APPLICANT, Role.REPRESENTATIVE, Role.HONORARY, Role.DOOR_STAFF):
+        other = make_client()
+        other.login(make_user(role).email)
+        assert other.get(url).status_code in (403, 404), role
+    assert make_client().get(url).status_code == 302
+
+
+def test_another_applicant_cannot_see_or_change_my_application(applicant, draft, make_user, make_client):
+    document = add_pdf(draft, applicant)
+    intruder = make_client()
+    intruder.login(make_user(Role.APPLICANT, "intruder@example.org").email)
+    base = f"/applications/{draft.id}"
+    for path in (base, base + "/edit", f"{base}/documents/{document.id}"):
+        assert intruder.get(path).status_code == 404, path
+    for path in (base + "/edit", base + "/withdraw", base + "/documents", f"{base}/documents/{document.id}/delete"):
+        assert intruder.post_form(path, {"name": "Hijacked", "country": "TW"}).status_code == 404, path
+    fragment = intruder.get(base, headers={"HX-Request": "true"})
+    assert fragment.status_code == 404
+    assert db.session.get(Application, draft.id).name == "Kaohsiung City"
+    assert count(ApplicationDocument) == 1
+
+
+# --- The state machine -------------------------------------------------------------
+
+def test_submit_needs_a_confirmed_email_and_a_document(draft, applicant):
+    with pytest.raises(services.MembershipError, match="supporting document"):
+        services.submit(draft, applicant)
+    add_pdf(draft, applicant)
+    applicant.email_confirmed_at = None
+    with pytest.raises(services.MembershipError, match="confirm your email"):
+        services.submit(draft, applicant)
+    assert db.session.get(Application, draft.id).state == S.DRAFT
+
+
+def test_the_whole_lifecycle_with_emails_and_audit(submitted, applicant, secretariat, outbox):
+    assert submitted.state == S.SUBMITTED and submitted.submitted_at is not None
+    services.request_changes(submitted, secretariat, "Please add the mayor's letter.")
+    assert submitted.state == S.CHANGES_REQUESTED
+    services.submit(submitted, applicant)
+    assert submitted.state == S.RESUBMITTED
+    organization = services.approve(submitted, secretariat, today=date(2026, 11, 26))
+    assert submitted.state == S.APPROVED and submitted.decided_by_id == secretariat.id
+    assert organization.membership_number == "GS-2026-0001" and str(organization.member_since) == "2026-11-26"
+    assert (organization.name, organization.name_local, organization.category) == ("Kaohsiung City", "高雄市", "city")
+    user = db.session.get(User, applicant.id)
+    assert user.role == Role.REPRESENTATIVE and user.organization_id == organization.id
+    assert [m.subject for m in outbox] == [
+        "We received your GO SMART membership application",
+        "Your GO SMART application: changes requested",
+        "We received your GO SMART membership application",
+        "Welcome to GO SMART: your membership is approved",
+    ]
+    assert "Please add the mayor's letter." in outbox[1].body
+    assert "GS-2026-0001" in outbox[3].body and "GS-2026-0001" in outbox[3].html
+    log = actions()
+    for action in ("application.submit", "application.request_changes", "application.resubmit",
+                   "application.approve", "organization.created"):
+        assert action in log
+    assert [e.to_state for e in submitted.events] == ["submitted", "changes_requested", "resubmitted", "approved"]
+
+
+ALLOWED = {
+    "submit": {S.DRAFT},
+    "resubmit": {S.CHANGES_REQUESTED},
+    "withdraw": {S.DRAFT, S.SUBMITTED, S.CHANGES_REQUESTED, S.RESUBMITTED},
+    "request_changes": {S.SUBMITTED, S.RESUBMITTED},
+    "approve": {S.SUBMITTED, S.RESUBMITTED},
+    "reject": {S.SUBMITTED, S.RESUBMITTED},
+}
+
+
+@pytest.mark.parametrize("action", sorted(ALLOWED))
+@pytest.mark.parametrize("state", list(S))
+def test_every_transition_allowed_or_refused_without_change(action, state, draft, secretariat, applicant):
+    db.session.execute(Application.__table__.update().values(state=state))
+    db.session.commit()
+    db.session.refresh(draft)
+    events_before = len(draft.events)
+    if state in ALLOWED[action]:
+        services._transition(draft, action, secretariat if action in ("request_changes", "approve", "reject")
+                             else applicant, "because")
+        db.session.commit()
+        assert draft.state == services.TRANSITIONS[action].target
+    else:
+        with pytest.raises(services.MembershipError, match="You cannot"):
+            services._transition(draft, action, applicant, "because")
+        db.session.rollback()
+        assert db.session.get(Application, draft.id).state == state
+        assert len(db.session.get(Application, draft.id).events) == events_before
+
+
+def test_reasons_are_required_for_rejection_and_change_requests(submitted, secretariat):
+    with pytest.raises(services.MembershipError):
+        services.reject(submitted, secretariat, "  ")
+    with pytest.raises(services.MembershipError):
+        services.request_changes(submitted, secretariat, "")
+    assert db.session.get(Application, submitted.id).state == S.SUBMITTED
+
+
+def test_rejection_emails_the_reason(submitted, secretariat, outbox):
+    services.reject(submitted, secretariat, "Outside our scope.")
+    assert submitted.state == S.REJECTED and submitted.decision_reason == "Outside our scope."
+    assert "Outside our scope." in outbox[-1].body
+
+
+def test_withdrawn_before_a_decision_but_not_after(submitted, applicant, secretariat, client):
+    client.login(applicant.email)
+    response = client.post_form(f"/applications/{submitted.id}/withdraw", page=f"/applications/{submitted.id}")
+    assert response.status_code == 303
+    assert db.session.get(Application, submitted.id).state == S.WITHDRAWN
+    with pytest.raises(services.MembershipError):
+        services.approve(db.session.get(Application, submitted.id), secretariat)
+
+
+def test_approving_twice_creates_one_organization(submitted, secretariat):
+    services.approve(submitted, secretariat)
+    with pytest.raises(services.MembershipError):
+        services.approve(submitted, secretariat)
+    assert count(Organization) == 1
+
+
+def test_membership_numbers_are_sequential_per_year_and_never_reused(app):
+    numbers = [services.next_membership_number(2026) for _ in range(3)] + [services.next_membership_number(2027)]
+    db.session.commit()
+    assert numbers == ["GS-2026-0001", "GS-2026-0002", "GS-2026-0003", "GS-2027-0001"]
+
+
+# --- The secretariat's queue and review through HTTP ------------------------------------
+
+def test_queue_filters_oldest_first_as_page_and_fragment(submitted, secretariat, make_user, client):
+    other_user = make_user(Role.APPLICANT, "other@example.org")
+    other_user.email_confirmed_at = date(2026, 1, 1)
+    other = services.start_application("industry", dict(CITY_DATA, name="Acme SAS", country="FR"), applicant=other_user)
+    add_pdf(other, other_user)
+    services.submit(other, other_user)
+    client.login(secretariat.email)
+    page = client.get("/applications/").get_data(as_text=True)
+    assert page.index("Kaohsiung City") < page.index("Acme SAS")
+    fragment = client.get("/applications/?category=industry", headers={"HX-Request": "true"})
+    body = fragment.get_data(as_text=True)
+    assert "<html" not in body and "Acme SAS" in body and "Kaohsiung City" not in body
+    by_country = client.get("/applications/?country=TW", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Kaohsiung City" in by_country and "Acme SAS" not in by_country
+    drafts_hidden = client.get("/applications/?state=draft").get_data(as_text=True)
+    assert "Not a valid choice" not in drafts_hidden and "Kaohsiung City" in drafts_hidden
+
+
+def test_comments_to_the_applicant_or_internal(submitted, secretariat, applicant, make_client, outbox):
+    staff = make_client()
+    staff.login(secretariat.email)
+    url = f"/applications/{submitted.id}"
+    staff.post_form(url + "/comments", {"message": "Lovely city.", "visibility": "applicant"}, page=url)
+    staff.post_form(url + "/comments", {"message": "Check their budget.", "visibility": "internal"}, page=url)
+    assert [m.subject for m in outbox][-1] == "The GO SMART secretariat commented on your application"
+    assert sum("commented" in m.subject for m in outbox) == 1
+    assert "Check their budget." in staff.get(url).get_data(as_text=True)
+    owner = make_client()
+    owner.login(applicant.email)
+    page = owner.get(url).get_data(as_text=True)
+    assert "Lovely city." in page and "Check their budget." not in page
+
+
+def test_secretariat_approves_through_http_and_the_new_representative_signs_in(
+        submitted, secretariat, applicant, make_client):
+    staff = make_client()
+    staff.login(secretariat.email)
+    url = f"/applications/{submitted.id}"
+    assert staff.post_form(url + "/approve", page=url).status_code == 303
+    assert "Member GS-" in staff.get(url).get_data(as_text=True)
+    member = make_client()
+    response = member.login(applicant.email)
+    assert response.headers["Location"] == "/my-organization"
+    assert "Kaohsiung City" in member.get("/my-organization").get_data(as_text=True)
+
+
+def test_request_changes_without_a_message_changes_nothing(submitted, secretariat, client):
+    client.login(secretariat.email)
+    url = f"/applications/{submitted.id}"
+    client.post_form(url + "/request-changes", {"message": " "}, page=url)
+    assert db.session.get(Application, submitted.id).state == S.SUBMITTED
+
+
+def test_applicant_cannot_use_review_actions(submitted, applicant, client):
+    client.login(applicant.email)
+    url = f"/applications/{submitted.id}"
+    assert client.post_form(url + "/approve", page=url).status_code == 403
+    assert db.session.get(Application, submitted.id).state == S.SUBMITTED
+
+
+def test_extra_fields_are_ignored(applicant, draft, client):
+    client.login(applicant.email)
+    url = f"/applications/{draft.id}/edit"
+    client.post_form(url, dict(CITY_FORM, action="save", state="approved", organization_id="1",
+                               applicant_id="999", role="secretariat"), page=url)
+    application = db.session.get(Application, draft.id)
+    assert application.state == S.DRAFT and application.organization_id is None
+    assert db.session.get(User, applicant.id).role == Role.APPLICANT
+
+
+# --- Concurrency, on PostgreSQL ---------------------------------------------------------
+
+def _in_threads(app, n, work):
+    barrier = threading.Barrier(n)
+    results = []
+
+    def run(i):
+        with app.app_context():
+            barrier.wait()
+            try:
+                results.append(work(i))
+            except services.MembershipError as error:
+                results.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+@pytest.mark.postgres
+def test_concurrent_approvals_never_share_a_membership_number(app, is_postgres, make_user, secretariat):
+    if not is_postgres:
+        pytest.skip("needs PostgreSQL: run make test with GOSMART_TEST_POSTGRES_URL set")
+    ids = []
+    for i in range(8):
+        user = make_user(Role.APPLICANT, f"c{i}@example.org")
+        user.email_confirmed_at = date(2026, 1, 1)
+        application = services.start_application("city", dict(CITY_DATA, name=f"City {i}"), applicant=user)
+        add_pdf(application, user)
+        services.submit(application, user)
+        ids.append(application.id)
+    secretariat_id = secretariat.id
+
+    def approve(i):
+        return services.approve(db.session.get(Application, ids[i]),
+                                db.session.get(User, secretariat_id)).membership_number
+
+    numbers = _in_threads(app, 8, approve)
+    assert sorted(numbers) == [f"GS-{date.today().year}-{n:04d}" for n in range(1, 9)]
+
+
+@pytest.mark.postgres
+def test_double_approval_at_the_same_moment_makes_one_organization(app, is_postgres, submitted, make_user,
+                                                                    secretariat):
+    if not is_postgres:
+        pytest.skip("needs PostgreSQL: run make test with GOSMART_TEST_POSTGRES_URL set")
+    other = make_user(Role.SECRETARIAT, "sec2@example.org")
+    staff = [secretariat.id, other.id]
+    application_id = submitted.id
+
+    def approve(i):
+        return services.approve(db.session.get(Application, application_id), db.session.get(User, staff[i % 2]))
+
+    results = _in_threads(app, 4, approve)
+    assert sum(isinstance(r, Organization) for r in results) == 1
+    assert sum(isinstance(r, services.MembershipError) for r in results) == 3
+    assert count(Organization) == 1
