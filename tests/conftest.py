@@ -79,6 +79,7 @@ class IsolatedClient(FlaskClient):
     The test's session is rolled back afterwards so it reads what the request wrote."""
 
     def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)  # streamed bodies are read inside the request's context too
         response = contextvars.Context().run(super().open, *args, **kwargs)
         db.session.rollback()
         return response

@@ -123,8 +123,8 @@ def test_password_change_ends_other_sessions_but_keeps_this_one(users, client, m
         "current_password": PASSWORD, "new_password": "a brand new passphrase", "confirm": "a brand new passphrase",
     })
     assert response.status_code == 303
-    assert client.get("/directory/").status_code == 200
-    assert other.get("/directory/").status_code == 302
+    assert client.get("/account/password").status_code == 200
+    assert other.get("/account/password").status_code == 302
     assert make_client().login("hon@example.org", "a brand new passphrase").status_code == 303
     assert [m.subject for m in outbox] == ["Your GO SMART password was changed"]
 

@@ -15,7 +15,7 @@ from .models import Role, User
 HOME_ENDPOINTS = {
     Role.SECRETARIAT: "secretariat.dashboard",
     Role.DOOR_STAFF: "checkin.index",
-    Role.REPRESENTATIVE: "members.my_organization",
+    Role.REPRESENTATIVE: "directory.my_organization",
     Role.HONORARY: "directory.index",
     Role.APPLICANT: "members.my_applications",
 }

@@ -1,23 +1,179 @@
-from flask import render_template
-from sqlalchemy import func, select
+"""The member directory, organization profiles, and "My organization"."""
+from flask import abort, flash, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
+from .. import uploads
 from ..auth.models import Role
+from ..csvexport import csv_response
 from ..extensions import db
-from ..members.models import MemberStatus, Organization
-from ..permissions import roles_required
-from . import bp
+from ..htmx import redirect_to, render, wants_fragment
+from ..members.forms import FOCUS_AREAS, SECTORS, country_name
+from ..members.models import Organization
+from ..permissions import public, roles_required
+from . import bp, services
+from .forms import DirectoryQueryForm, InviteForm, LogoForm, ProfileForm
 
-MEMBER_ROLES = (Role.REPRESENTATIVE, Role.HONORARY, Role.SECRETARIAT)
+LOGO_FOLDER = "logos"
+
+
+def _query_from_request():
+    countries, topics = services.filter_choices()
+    form = DirectoryQueryForm(request.args)
+    form.country.choices = [SelectChoice("", _("All countries"))] + [
+        SelectChoice(c, country_name(c)) for c in countries]
+    form.topic.choices = [SelectChoice("", _("All focus areas and sectors"))] + [
+        SelectChoice(t, t) for t in topics]
+    form.validate()
+    query = services.Query(text=form.value("q"), category=form.value("category"), country=form.value("country"),
+                           topic=form.value("topic"), sort=form.value("sort", "name"),
+                           after=form.value("after"), before=form.value("before"))
+    return form, query
+
+
+def _page_url(query, **cursor):
+    args = {k: v for k, v in (("q", query.text), ("category", query.category), ("country", query.country),
+                              ("topic", query.topic), ("sort", query.sort if query.sort != "name" else ""))
+            if v}
+    return url_for("directory.index", **args, **cursor)
 
 
 @bp.route("/directory/")
-@roles_required(*MEMBER_ROLES)
+@public
 def index():
-    active = Organization.status == MemberStatus.ACTIVE
-    organizations = db.session.scalars(
-        select(Organization).where(active).order_by(Organization.name, Organization.id).limit(50)
-    ).all()
-    by_category = db.session.execute(
-        select(Organization.category, func.count()).where(active).group_by(Organization.category)
-    ).all()
-    return render_template("directory/index.html", organizations=organizations, by_category=by_category)
+    form, query = _query_from_request()
+    page = services.search(query, current_user)
+    member_view = services.is_member_view(current_user)
+    context = dict(form=form, page=page, query=query, member_view=member_view, country_name=country_name,
+                   next_url=page.next_cursor and _page_url(query, after=page.next_cursor),
+                   previous_url=page.previous_cursor and _page_url(query, before=page.previous_cursor))
+    if wants_fragment():
+        return render("directory/index.html", block="directory_results", **context)
+    return render("directory/index.html", figures=services.headline_figures(),
+                  honorary=services.honorary_section() if member_view else [],
+                  export_url=_page_url(query).replace("/directory/", "/directory/export.csv", 1), **context)
+
+
+@bp.route("/directory/export.csv")
+@roles_required(Role.SECRETARIAT)
+def export():
+    _form, query = _query_from_request()
+    return csv_response("gosmart-members.csv", services.EXPORT_HEADER, services.export_rows(query))
+
+
+@bp.route("/directory/<int:organization_id>")
+@public
+def profile(organization_id):
+    organization = db.session.get(Organization, organization_id)
+    if organization is None or not services.can_view_profile(organization, current_user):
+        abort(404)
+    return render_template("directory/profile.html", organization=organization,
+                           visible=services.visible_fields(organization, current_user),
+                           topics=services.current_topics(organization), country_name=country_name)
+
+
+@bp.route("/directory/<int:organization_id>/logo")
+@public
+def logo(organization_id):
+    organization = db.session.get(Organization, organization_id)
+    if (organization is None or not organization.logo_stored_name
+            or not services.can_view_profile(organization, current_user)
+            or "logo" not in services.visible_fields(organization, current_user)):
+        abort(404)
+    return uploads.send_stored_file(LOGO_FOLDER, organization.logo_stored_name, "logo")
+
+
+# --- My organization ---------------------------------------------------------------
+
+def _my_organization():
+    organization = current_user.organization
+    if organization is None:
+        abort(404)
+    return organization
+
+
+def _profile_form(organization, formdata=None):
+    form = ProfileForm(formdata=formdata) if formdata is not None else ProfileForm()
+    vocabulary = FOCUS_AREAS if organization.category == "city" else SECTORS
+    topics = services.current_topics(organization)
+    form.topics.choices = [SelectChoice(t, t) for t in sorted(set(vocabulary) | set(topics))]
+    return form, topics
+
+
+@bp.route("/my-organization", methods=["GET", "POST"])
+@roles_required(Role.REPRESENTATIVE)
+def my_organization():
+    organization = _my_organization()
+    form, topics = _profile_form(organization)
+    if request.method == "GET":
+        for name in ("contact_name", "contact_email", "contact_phone", "website", "description"):
+            form[name].data = getattr(organization, name)
+        form.topics.data = topics
+        form.visible.data = list(organization.member_visible_fields or [])
+        form.listed_publicly.data = organization.listed_publicly
+    elif form.validate_on_submit():
+        data = {name: form[name].data for name in ("contact_name", "contact_email", "contact_phone", "website",
+                                                   "description", "topics", "visible", "listed_publicly")}
+        services.update_profile(organization, data, current_user._get_current_object())
+        flash(_("Your organization's profile is saved."), "success")
+        return redirect_to(url_for("directory.my_organization"))
+    return render("directory/my_organization.html", block="profile_form", status=422 if form.errors else 200,
+                  organization=organization, form=form, logo_form=LogoForm(), invite_form=InviteForm(),
+                  country_name=country_name)
+
+
+@bp.route("/my-organization/validate", methods=["POST"])
+@roles_required(Role.REPRESENTATIVE)
+def validate_profile():
+    organization = _my_organization()
+    form, _topics = _profile_form(organization)
+    form.validate()
+    name = request.headers.get("HX-Trigger-Name", "")
+    if not wants_fragment() or name not in form:
+        return render("directory/my_organization.html", organization=organization, form=form,
+                      logo_form=LogoForm(), invite_form=InviteForm(), country_name=country_name)
+    return render_template("members/_validated_field.html", field=form[name], warning=None)
+
+
+@bp.route("/my-organization/logo", methods=["POST"])
+@roles_required(Role.REPRESENTATIVE)
+def upload_logo():
+    organization = _my_organization()
+    form = LogoForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a PNG or JPEG file."), "error")
+        return redirect_to(url_for("directory.my_organization"))
+    try:
+        stored = uploads.store_upload(form.logo.data, uploads.LOGO, LOGO_FOLDER)
+    except uploads.UploadRefused as error:
+        flash(str(error), "error")
+    else:
+        try:
+            previous = services.set_logo(organization, stored.stored_name, current_user._get_current_object())
+        except Exception:
+            uploads.delete_stored_file(LOGO_FOLDER, stored.stored_name)
+            raise
+        if previous:
+            uploads.delete_stored_file(LOGO_FOLDER, previous)
+        flash(_("The logo is updated."), "success")
+    return redirect_to(url_for("directory.my_organization"))
+
+
+@bp.route("/my-organization/representatives", methods=["POST"])
+@roles_required(Role.REPRESENTATIVE)
+def invite_representative():
+    organization = _my_organization()
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            user = services.invite_representative(organization, form.name.data, form.email.data,
+                                                  current_user._get_current_object())
+        except services.ProfileError as error:
+            flash(str(error), "error")
+        else:
+            flash(_("%(email)s is invited to represent %(name)s.", email=user.email, name=organization.name),
+                  "success")
+    else:
+        flash(_("Give a name and a valid email address."), "error")
+    return redirect_to(url_for("directory.my_organization") + "#representatives")

@@ -3,7 +3,9 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..audit import utcnow
@@ -38,10 +40,25 @@ class MemberStatus(StrEnum):
         return {"active": _l("Active"), "suspended": _l("Suspended"), "withdrawn": _l("Withdrawn")}[self]
 
 
+# What a representative may show to other members beyond the name, category and country.
+PROFILE_FIELDS = ("contact_name", "contact_email", "contact_phone", "website", "description", "logo")
+PROFILE_FIELD_LABELS = {
+    "contact_name": _l("Contact person"), "contact_email": _l("Email"), "contact_phone": _l("Phone"),
+    "website": _l("Website"), "description": _l("Description"), "logo": _l("Logo"),
+}
+DEFAULT_VISIBLE_FIELDS = ["website", "description", "logo"]
+
+
 class Organization(db.Model):
     """A member organization: a city, a company, or an academic or corporate body."""
 
     __tablename__ = "organizations"
+    __table_args__ = (
+        # The directory's keyset paging: (status, sort key, id).
+        Index("ix_organizations_directory_name", "status", "name", "id"),
+        Index("ix_organizations_directory_since", "status", "member_since", "id"),
+        Index("ix_organizations_directory_country", "status", "country", "name", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
@@ -61,6 +78,12 @@ class Organization(db.Model):
     website: Mapped[str | None] = mapped_column(String(300))
     description: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Privacy: the fields other members see, and whether visitors see the name at all.
+    member_visible_fields: Mapped[list] = mapped_column(JSON, default=lambda: list(DEFAULT_VISIBLE_FIELDS))
+    listed_publicly: Mapped[bool] = mapped_column(Boolean, default=True)
+    logo_stored_name: Mapped[str | None] = mapped_column(String(100))
+    # Lower-cased names (and the description when members may see it), for the directory search.
+    search_text: Mapped[str] = mapped_column(Text, default="")
 
     representatives = relationship("User", foreign_keys="User.organization_id", viewonly=True,
                                    order_by="User.id")
@@ -86,8 +109,24 @@ class Organization(db.Model):
     def can_register_delegates(self):
         return self.status == MemberStatus.ACTIVE
 
+    def shows(self, field):
+        """Whether other members may see `field` (the secretariat sees everything)."""
+        return field in (self.member_visible_fields or ())
+
+    def refresh_search_text(self):
+        parts = [self.name, self.name_local or ""]
+        if self.shows("description"):
+            parts.append(self.description or "")
+        self.search_text = " ".join(p for p in parts if p).lower()
+
     def __repr__(self):
         return f"<Organization {self.membership_number} {self.name}>"
+
+
+@event.listens_for(Organization, "before_insert")
+@event.listens_for(Organization, "before_update")
+def _keep_search_text(mapper, connection, organization):
+    organization.refresh_search_text()
 
 
 class MembershipCounter(db.Model):

@@ -287,14 +287,7 @@ def application_reject(application_id):
     return _review_action(application_id, "reject")
 
 
-# --- Members: my organization, and the secretariat's member administration --------
-
-@bp.route("/my-organization")
-@roles_required(Role.REPRESENTATIVE)
-def my_organization():
-    return render_template("members/my_organization.html", organization=current_user.organization,
-                           country_name=country_name)
-
+# --- The secretariat's member administration ---------------------------------------
 
 @bp.route("/members/")
 @roles_required(Role.SECRETARIAT)
