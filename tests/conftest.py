@@ -3,6 +3,7 @@
 The database is SQLite in a temporary file, or PostgreSQL when TEST_DATABASE_URL
 says so (`make test` does both when GOSMART_TEST_POSTGRES_URL is set)."""
 import contextvars
+from datetime import date
 import os
 import re
 
@@ -125,6 +126,7 @@ def make_client(app):
 @pytest.fixture
 def organization(app):
     def make(name="Taipei City", country="TW", category=Category.CITY, number="GS-2019-0001", **kw):
+        kw.setdefault("member_since", date(2019, 1, 1))
         org = Organization(name=name, country=country, category=category, membership_number=number, **kw)
         db.session.add(org)
         db.session.commit()

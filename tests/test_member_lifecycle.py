@@ -47,7 +47,7 @@ def test_reinstate_and_withdraw(setup):
     assert taipei.status == MemberStatus.WITHDRAWN and taipei.withdrawn_on is not None
     with pytest.raises(services.MembershipError):
         services.change_member_status(taipei, "suspend", secretariat, "again")
-    actions = [e.action for e in db.session.scalars(select(AuditEntry).where(AuditEntry.object_type == "Organization"))]
+    actions = [e.action for e in db.session.scalars(select(AuditEntry).where(AuditEntry.object_type == "Organization").order_by(AuditEntry.id))]
     assert actions == ["organization.suspend", "organization.reinstate", "organization.withdraw"]
 
 

@@ -263,6 +263,7 @@ def invite_representative(organization, name, email, actor):
         raise ProfileError(_("An account with this email already exists."))
     user = User(name=name, email=email, role=Role.REPRESENTATIVE, organization_id=organization.id)
     db.session.add(user)
+    db.session.flush()  # the invitation link carries the new user's id
     audit.record("organization.representative_invited", organization, actor=actor, details={"email": user.email})
     send_email(user.email, _("You are invited to represent %(name)s in GO SMART", name=organization.name),
                "representative_invitation", user=user, organization=organization, invited_by=actor,
