@@ -41,15 +41,20 @@ def clean_text(value):
     return CONTROL.sub("", str(value)).replace("\r\n", "\n").strip()
 
 
+def _short_name(country):
+    # The name people use: "Taiwan", "South Korea", "Vietnam", not the ISO list's formal one.
+    return getattr(country, "common_name", None) or country.name
+
+
 @cache
 def country_choices():
-    countries = sorted(pycountry.countries, key=lambda c: c.name)
-    return [SelectChoice("", _l("Choose a country"))] + [SelectChoice(c.alpha_2, c.name) for c in countries]
+    countries = sorted(pycountry.countries, key=_short_name)
+    return [SelectChoice("", _l("Choose a country"))] + [SelectChoice(c.alpha_2, _short_name(c)) for c in countries]
 
 
 def country_name(code):
     country = pycountry.countries.get(alpha_2=code or "")
-    return country.name if country else code
+    return _short_name(country) if country else code
 
 
 class RequiredToSubmit:
