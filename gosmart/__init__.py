@@ -13,6 +13,7 @@ from config import CONFIGS, ProductionConfig
 
 from .mail import external_url  # (importing mail registers the send-after-commit hooks)
 from . import main
+from .assemblies import bp as assemblies_bp
 from .auth import bp as auth_bp
 from .checkin import bp as checkin_bp
 from .demo import demo_cli
@@ -85,7 +86,7 @@ def _select_locale():
 
 
 def _register_blueprints(app):
-    for blueprint in (main.bp, auth_bp, members_bp, directory_bp, checkin_bp, secretariat_bp):
+    for blueprint in (main.bp, auth_bp, members_bp, directory_bp, assemblies_bp, checkin_bp, secretariat_bp):
         app.register_blueprint(blueprint)
 
 

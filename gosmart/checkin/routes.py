@@ -3,6 +3,7 @@ from flask import render_template
 from ..auth.models import Role
 from ..permissions import roles_required
 from . import bp
+from . import models  # noqa: F401
 
 
 @bp.route("/checkin/")
