@@ -6,10 +6,10 @@ from datetime import datetime, timezone
 
 from flask import g, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, event
+from sqlalchemy import JSON, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .extensions import db
+from .extensions import UTCDateTime, db
 
 
 def utcnow():
@@ -24,7 +24,7 @@ class AuditEntry(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     actor_email: Mapped[str | None] = mapped_column(String(254))
     action: Mapped[str] = mapped_column(String(64), index=True)

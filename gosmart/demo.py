@@ -14,6 +14,7 @@ from . import demo_members as data
 from .audit import utcnow
 from .auth.models import Role, User
 from .auth.services import hash_password
+from .demo_events import load_assemblies
 from .extensions import db
 from .members.models import (
     Application, ApplicationEvent, ApplicationState, Category, HonoraryMember, MembershipCounter, MemberStatus,
@@ -159,6 +160,7 @@ def load():
     _load_members()
     users = _load_accounts(password_hash)
     _load_applications(password_hash, users["secretariat@demo.gosmart.org"])
+    load_assemblies(users["taipei@demo.gosmart.org"], users["door@demo.gosmart.org"])
     db.session.commit()
 
 

@@ -2,7 +2,7 @@
 import io
 import re
 import threading
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 import weasyprint
@@ -42,7 +42,7 @@ def actions():
 @pytest.fixture
 def applicant(make_user):
     user = make_user(Role.APPLICANT, "applicant@example.org")
-    user.email_confirmed_at = date(2026, 1, 1)
+    user.email_confirmed_at = datetime(2026, 1, 1, tzinfo=timezone.utc)
     db.session.commit()
     return user
 
@@ -354,7 +354,7 @@ def test_membership_numbers_are_sequential_per_year_and_never_reused(app):
 
 def test_queue_filters_oldest_first_as_page_and_fragment(submitted, secretariat, make_user, client):
     other_user = make_user(Role.APPLICANT, "other@example.org")
-    other_user.email_confirmed_at = date(2026, 1, 1)
+    other_user.email_confirmed_at = datetime(2026, 1, 1, tzinfo=timezone.utc)
     other = services.start_application("industry", dict(CITY_DATA, name="Acme SAS", country="FR"), applicant=other_user)
     add_pdf(other, other_user)
     services.submit(other, other_user)
@@ -453,7 +453,7 @@ def test_concurrent_approvals_never_share_a_membership_number(app, is_postgres, 
     ids = []
     for i in range(8):
         user = make_user(Role.APPLICANT, f"c{i}@example.org")
-        user.email_confirmed_at = date(2026, 1, 1)
+        user.email_confirmed_at = datetime(2026, 1, 1, tzinfo=timezone.utc)
         application = services.start_application("city", dict(CITY_DATA, name=f"City {i}"), applicant=user)
         add_pdf(application, user)
         services.submit(application, user)

@@ -4,12 +4,12 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..audit import utcnow
 from ..auth.models import Role
-from ..extensions import db
+from ..extensions import UTCDateTime, db
 
 
 class AssemblyKind(StrEnum):
@@ -58,22 +58,22 @@ class Assembly(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     # Times are stored in UTC and shown in the venue's time zone.
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Taipei")
-    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     venue: Mapped[str] = mapped_column(String(200))
     city: Mapped[str] = mapped_column(String(100))
     capacity: Mapped[int] = mapped_column(Integer)
-    registration_opens_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    registration_closes_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    registration_opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    registration_closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     delegate_quota: Mapped[int] = mapped_column(Integer, default=3)
     honorary_may_register: Mapped[bool] = mapped_column(Boolean, default=True)
     observers_allowed: Mapped[bool] = mapped_column(Boolean, default=True)
     description: Mapped[str | None] = mapped_column(Text)
     # Confirmed registrations; moved only by guarded UPDATEs (… WHERE confirmed_count < capacity).
     confirmed_count: Mapped[int] = mapped_column(Integer, default=0)
-    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property
     def kind_label(self):
@@ -97,17 +97,18 @@ class Assembly(db.Model):
 
     def registration_open(self, now=None):
         now = now or utcnow()
-        return (not self.is_cancelled and _aware(self.registration_opens_at) <= now
-                < _aware(self.registration_closes_at))
+        return (not self.is_cancelled and aware(self.registration_opens_at) <= now
+                < aware(self.registration_closes_at))
 
     def has_begun(self, now=None):
-        return _aware(self.starts_at) <= (now or utcnow())
+        return aware(self.starts_at) <= (now or utcnow())
 
     def can_manage(self, user):
         return user.is_authenticated and user.role == Role.SECRETARIAT
 
 
-def _aware(moment):
+def aware(moment):
+    """SQLite gives back naive datetimes; every stored time is UTC."""
     return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=ZoneInfo("UTC"))
 
 
@@ -137,11 +138,11 @@ class Registration(db.Model):
     outside_quota: Mapped[bool] = mapped_column(Boolean, default=False)
     capacity_override_reason: Mapped[str | None] = mapped_column(Text)
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Check-in at the door: set once by one guarded UPDATE (… WHERE checked_in_at IS NULL).
-    checked_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_station: Mapped[str | None] = mapped_column(String(60))
     checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     no_show: Mapped[bool] = mapped_column(Boolean, default=False)

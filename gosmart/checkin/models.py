@@ -3,11 +3,11 @@ each scan is kept here with the station's own id, so a retried request gets the 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime, ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..audit import utcnow
-from ..extensions import db
+from ..extensions import UTCDateTime, db
 
 
 class Verdict(StrEnum):
@@ -31,5 +31,5 @@ class CheckInScan(db.Model):
     verdict: Mapped[str] = mapped_column(String(30))
     station: Mapped[str | None] = mapped_column(String(60))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    scanned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # the station's clock
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    scanned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the station's clock
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
