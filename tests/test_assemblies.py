@@ -338,6 +338,7 @@ def test_50_threads_for_the_last_5_places_give_exactly_5_confirmed(app, is_postg
                                  name=f"Guest {i}", email=f"g{i}@x.example", role="guest").state
 
     results = run_threads(app, 50, work)
+    db.session.expire_all()  # the threads wrote; read afresh
     assert results.count("confirmed") == 5 and results.count("waiting") == 45
     assert count(Registration, Registration.assembly_id == assembly_id, Registration.state == "confirmed") == 5
     assert db.session.get(Assembly, assembly_id).confirmed_count == 5
@@ -355,6 +356,7 @@ def test_20_threads_of_one_organization_never_exceed_its_quota(app, is_postgres,
                                  **person(i)).state
 
     results = run_threads(app, 20, work)
+    db.session.expire_all()
     assert results.count("confirmed") == 3
     assert sum(isinstance(r, services.RegistrationError) for r in results) == 17
     assert count(Registration, Registration.assembly_id == assembly_id) == 3
