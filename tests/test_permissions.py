@@ -64,6 +64,14 @@ EXPECTED = {
     "assemblies.registrations_csv": {R.SECRETARIAT},
     "assemblies.badges": {R.SECRETARIAT},
     "checkin.index": {R.DOOR_STAFF, R.SECRETARIAT},
+    "checkin.screen": {R.DOOR_STAFF, R.SECRETARIAT},
+    "checkin.scan": {R.DOOR_STAFF, R.SECRETARIAT},
+    "checkin.count": {R.DOOR_STAFF, R.SECRETARIAT},
+    "checkin.search": {R.DOOR_STAFF, R.SECRETARIAT},
+    "checkin.undo": {R.SECRETARIAT},
+    "checkin.no_shows": {R.SECRETARIAT},
+    "checkin.export": {R.SECRETARIAT},
+    "checkin.assign": {R.SECRETARIAT},
     "secretariat.dashboard": {R.SECRETARIAT},
 }
 

@@ -18,7 +18,7 @@ from ..mail import send_email
 from ..pdf import qr_svg_data_uri, render_pdf
 from ..queries import insert_ignoring_conflict
 from .models import (
-    Assembly, DelegateRole, DoorAssignment, QuotaUse, Registration, RegistrationState as RS, aware,
+    Assembly, DelegateRole, QuotaUse, Registration, RegistrationState as RS, aware,
 )
 
 ORGANIZATION_ROLES = (DelegateRole.HEAD, DelegateRole.DELEGATE, DelegateRole.OBSERVER)
@@ -325,15 +325,6 @@ def export_rows(assembly, **filters):
 
 EXPORT_HEADER = ["registration", "membership_number", "organization", "name", "title", "email", "role", "state",
                  "dietary_needs", "accessibility_needs", "registered_at", "checked_in_at"]
-
-
-def assign_door_staff(assembly, user, actor):
-    if user.role != Role.DOOR_STAFF:
-        raise RegistrationError(_("Only door-staff accounts are assigned to doors."))
-    if db.session.get(DoorAssignment, (assembly.id, user.id)) is None:
-        db.session.add(DoorAssignment(assembly_id=assembly.id, user_id=user.id))
-        audit.record("assembly.door_staff_assigned", assembly, actor=actor, details={"user": user.email})
-        db.session.commit()
 
 
 def local_to_utc(naive_local, timezone):
