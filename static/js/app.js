@@ -31,4 +31,18 @@
     showError("The server cannot be reached. Check the connection and try again.");
   });
   document.addEventListener("htmx:beforeRequest", clearError);
+
+  // Inline validation replaces a field's feedback element (id "<field>-feedback"); keep the
+  // field's aria-invalid in step with it, so that assistive technology knows the verdict.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var field = event.detail.elt;
+    if (!field || !field.id) { return; }
+    var feedback = document.getElementById(field.id + "-feedback");
+    if (!feedback) { return; }
+    if (feedback.querySelector(".field-error")) {
+      field.setAttribute("aria-invalid", "true");
+    } else {
+      field.removeAttribute("aria-invalid");
+    }
+  });
 })();

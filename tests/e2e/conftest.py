@@ -191,7 +191,7 @@ CSP_WATCH = """
 window.__cspViolations = [];
 document.addEventListener("securitypolicyviolation", function (event) {
   var text = event.violatedDirective + " blocked " + (event.blockedURI || "inline") +
-             " (" + (event.sourceFile || "") + ":" + (event.lineNumber || 0) + ")";
+             " (" + (event.sourceFile || "") + ":" + (event.lineNumber || 0) + ":" + (event.columnNumber || 0) + ")";
   window.__cspViolations.push(text);
   if (window.__gosmartCsp) { window.__gosmartCsp(text); }
 });
@@ -335,7 +335,9 @@ def screenshot(page, name, full_page=True):
     folder = _shots["folder"] or SCREENSHOT_DIR
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{_shots['step']:02d}-{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}.png"
-    page.screenshot(path=str(path), full_page=full_page)
+    # caret="initial": Playwright's default caret hiding leaves style="" on every input,
+    # which htmx then copies onto swapped-in elements, and the CSP (rightly) refuses that.
+    page.screenshot(path=str(path), full_page=full_page, caret="initial")
     return path
 
 
@@ -379,7 +381,7 @@ def login(page, email, password=DEMO_PASSWORD):
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(lambda url: "/login" not in url)
-    expect(page.get_by_role("button", name="Sign out")).to_be_attached()
+    expect(page.get_by_role("button", name="Sign out", include_hidden=True)).to_be_attached()
 
 
 def logout(page):
