@@ -21,6 +21,7 @@ from .directory import bp as directory_bp
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from .extensions import mail as flask_mail
 from .members import bp as members_bp
+from .mou import bp as mou_bp
 from .secretariat import bp as secretariat_bp
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -86,7 +87,7 @@ def _select_locale():
 
 
 def _register_blueprints(app):
-    for blueprint in (main.bp, auth_bp, members_bp, directory_bp, assemblies_bp, checkin_bp, secretariat_bp):
+    for blueprint in (main.bp, auth_bp, members_bp, directory_bp, mou_bp, assemblies_bp, checkin_bp, secretariat_bp):
         app.register_blueprint(blueprint)
 
 

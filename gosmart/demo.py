@@ -3,7 +3,7 @@
 Never in production: the accounts share one published password."""
 import hashlib
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import click
 from flask import current_app
@@ -20,6 +20,7 @@ from .members.models import (
     Application, ApplicationEvent, ApplicationState, Category, HonoraryMember, MembershipCounter, MemberStatus,
     Organization, OrganizationTopic,
 )
+from .mou.models import Mou, MouSignatory, MouState, Party, Visibility
 
 DEMO_PASSWORD = "gosmart-demo"
 DEMO_ACCOUNTS = [
@@ -154,12 +155,73 @@ def _load_applications(password_hash, secretariat):
                                             to_state="resubmitted", created_at=now - timedelta(days=2)))
 
 
+def _load_mous(secretariat):
+    """The LGAQ MOU signed at the first General Assembly, and one MOU in each other state.
+    Dates near today (expiring soon, expired) are computed from today, so they stay true."""
+    today = date.today()
+    member = {name: db.session.scalar(select(Organization.id).where(Organization.name == name)) for name in (
+        "Amsterdam Institute for Urban Innovation", "Lumenpath Mobility Inc.",
+        "Okinawa Smart Island Research Foundation")}
+    renewal_expires = today + timedelta(days=45)
+    renewal_signed = renewal_expires - timedelta(days=3 * 365)
+    # The source names no signatories: the LGAQ MOU records them by office.
+    mous = [
+        dict(title="Memorandum of Understanding between GO SMART and the Local Government Association of Queensland",
+             partner_name="Local Government Association of Queensland", partner_country="AU",
+             state=MouState.SIGNED, visibility=Visibility.PUBLIC, signed_on=date(2019, 3, 27),
+             signing_place="Taipei, at the first General Assembly of GO SMART", effective_on=date(2019, 3, 27),
+             scope="Cooperation between Queensland councils and GO SMART members on smart-city proof-of-concept "
+                   "projects: exchange of policies and practice, delegations to GO SMART assemblies, and pilots "
+                   "of members' solutions in Queensland local governments.",
+             signatories=[("Chair of GO SMART", "Taipei City, first chair of GO SMART", Party.GO_SMART),
+                          ("President of the LGAQ", "Local Government Association of Queensland", Party.PARTNER)]),
+        dict(title="Urban living labs exchange", partner_organization_id=member["Amsterdam Institute for Urban Innovation"],
+             state=MouState.SIGNED, visibility=Visibility.MEMBERS, signed_on=renewal_signed - timedelta(days=3 * 365),
+             signing_place="Amsterdam", effective_on=renewal_signed - timedelta(days=3 * 365),
+             expires_on=renewal_signed - timedelta(days=1),
+             scope="Exchange of living-lab methods and urban data between Amsterdam and GO SMART city members.",
+             signatories=[("Mei-Ling Chen", "Director, GO SMART Secretariat", Party.GO_SMART),
+                          ("Sanne de Vries", "Director, Amsterdam Institute for Urban Innovation", Party.PARTNER)]),
+        dict(title="Urban living labs exchange (renewal)",
+             partner_organization_id=member["Amsterdam Institute for Urban Innovation"], renews="Urban living labs exchange",
+             state=MouState.SIGNED, visibility=Visibility.MEMBERS, signed_on=renewal_signed, signing_place="Taipei",
+             effective_on=renewal_signed, expires_on=renewal_expires,
+             scope="Renewal for three years, adding joint calls for proof-of-concept projects.",
+             signatories=[("Mei-Ling Chen", "Director, GO SMART Secretariat", Party.GO_SMART),
+                          ("Sanne de Vries", "Director, Amsterdam Institute for Urban Innovation", Party.PARTNER)]),
+        dict(title="Adaptive traffic-signal proof of concept", partner_organization_id=member["Lumenpath Mobility Inc."],
+             state=MouState.TERMINATED, visibility=Visibility.MEMBERS, signed_on=date(2019, 9, 2), signing_place="Taipei",
+             effective_on=date(2019, 9, 2), expires_on=date(2022, 9, 1), terminated_on=date(2021, 3, 31),
+             termination_reason="The proof of concept ended early: the company moved its pilot to another city.",
+             scope="A proof of concept of adaptive traffic-signal control at ten intersections offered by members.",
+             signatories=[("Mei-Ling Chen", "Director, GO SMART Secretariat", Party.GO_SMART),
+                          ("Kuan-Yu Lee", "Chief Executive, Lumenpath Mobility Inc.", Party.PARTNER)]),
+        dict(title="Island energy systems cooperation",
+             partner_organization_id=member["Okinawa Smart Island Research Foundation"],
+             state=MouState.DRAFT, visibility=Visibility.MEMBERS, signing_place="Okinawa",
+             scope="Draft: shared research on island micro-grids and disaster-resilient energy for island members.",
+             signatories=[("Mei-Ling Chen", "Director, GO SMART Secretariat", Party.GO_SMART)]),
+    ]
+    existing = {title: id_ for id_, title in db.session.execute(select(Mou.id, Mou.title))}
+    for fields in mous:
+        signatories, renews = fields.pop("signatories"), fields.pop("renews", None)
+        if fields["title"] in existing or (fields.get("partner_organization_id", True) is None):
+            continue  # already there, or its partner is not in this database
+        mou = Mou(**fields, renews_id=existing.get(renews), created_by_id=secretariat.id,
+                  signatories=[MouSignatory(position=i, name=n, title=t, party=p)
+                               for i, (n, t, p) in enumerate(signatories)])
+        db.session.add(mou)
+        db.session.flush()
+        existing[mou.title] = mou.id
+
+
 def load():
     """Create whatever part of the demo is missing; running it again changes nothing."""
     password_hash = hash_password(DEMO_PASSWORD)
     _load_members()
     users = _load_accounts(password_hash)
     _load_applications(password_hash, users["secretariat@demo.gosmart.org"])
+    _load_mous(users["secretariat@demo.gosmart.org"])
     load_assemblies(users["taipei@demo.gosmart.org"], users["door@demo.gosmart.org"])
     db.session.commit()
 
