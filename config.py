@@ -72,6 +72,14 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "UTC"
     LANGUAGES = ["en"]
 
+    # Certificates: who signs, and how long one PDF may take to render.
+    CERTIFICATE_SIGNATORIES = [
+        s.strip() for s in os.environ.get(
+            "CERTIFICATE_SIGNATORIES", "Chair of GO SMART, Taipei City|Secretary General of GO SMART").split("|")
+        if s.strip()]
+    PDF_RENDER_TIMEOUT = int(os.environ.get("PDF_RENDER_TIMEOUT", 20))
+    VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")
+
     DEMO_ALLOWED = False
     TRUSTED_HOSTS = [h for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h] or None
 
@@ -93,6 +101,7 @@ class TestingConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     MAIL_TRANSPORT = "memory"
+    TASKS_IMMEDIATE = True  # background tasks run inline, in the test's own transaction order
     RATELIMIT_STORAGE_URI = "memory://"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast in tests; production uses scrypt
     EXTERNAL_BASE_URL = "http://gosmart.test"

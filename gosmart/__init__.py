@@ -15,14 +15,16 @@ from .mail import external_url  # (importing mail registers the send-after-commi
 from . import main
 from .assemblies import bp as assemblies_bp
 from .auth import bp as auth_bp
+from .certificates import bp as certificates_bp
 from .checkin import bp as checkin_bp
 from .demo import demo_cli
 from .directory import bp as directory_bp
-from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate, render_migration_item
 from .extensions import mail as flask_mail
 from .members import bp as members_bp
 from .mou import bp as mou_bp
 from .secretariat import bp as secretariat_bp
+from .tasks import huey
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 CSP = "; ".join([
@@ -66,12 +68,13 @@ def create_app(config=None):
 def _init_extensions(app):
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"),
-                     render_as_batch=True, compare_type=True)
+                     render_as_batch=True, compare_type=True, render_item=render_migration_item)
     csrf.init_app(app)
     limiter.init_app(app)
     flask_mail.init_app(app)
     htmx.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
+    huey.immediate = app.config.get("TASKS_IMMEDIATE", False)
     app.jinja_env.globals.update(get_locale=get_locale, external_url=external_url)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -87,7 +90,7 @@ def _select_locale():
 
 
 def _register_blueprints(app):
-    for blueprint in (main.bp, auth_bp, members_bp, directory_bp, mou_bp, assemblies_bp, checkin_bp, secretariat_bp):
+    for blueprint in (main.bp, auth_bp, members_bp, directory_bp, mou_bp, assemblies_bp, checkin_bp, certificates_bp, secretariat_bp):
         app.register_blueprint(blueprint)
 
 

@@ -27,12 +27,13 @@ MB = 1024 * 1024
 MAX_IMAGE_PIXELS = 50_000_000  # larger images are decompression bombs for us (logos, scans)
 MAX_NAME_LENGTH = 150
 
-CONTENT_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg"}
-EXTENSIONS = {"pdf": ".pdf", "png": ".png", "jpeg": ".jpg"}
+# "zip" is for archives the application makes itself (never accepted as an upload).
+CONTENT_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg", "zip": "application/zip"}
+EXTENSIONS = {"pdf": ".pdf", "png": ".png", "jpeg": ".jpg", "zip": ".zip"}
 TYPE_OF_EXTENSION = {extension: name for name, extension in EXTENSIONS.items()}
 # Extensions a display name may already end with for each detected type.
 NAME_SUFFIXES = {"pdf": {".pdf"}, "png": {".png"}, "jpeg": {".jpg", ".jpeg"}}
-STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(pdf|png|jpg)$")
+STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(pdf|png|jpg|zip)$")
 
 
 class UploadRefused(Exception):
@@ -66,6 +67,11 @@ def store_upload(file_storage, kind, folder):
     """Check `file_storage` (a werkzeug FileStorage) against `kind` and write it to
     UPLOAD_DIR/`folder`. Raises UploadRefused, having written nothing."""
     data, detected = _read_checked(file_storage, kind)
+    return store_bytes(data, detected, folder, display_name(file_storage.filename, detected))
+
+
+def store_bytes(data, detected, folder, original_name=None):
+    """Write bytes the application made itself (e.g. a PDF) under a generated name."""
     directory = _folder_path(folder)
     os.makedirs(directory, exist_ok=True)
     stored_name = secrets.token_hex(16) + EXTENSIONS[detected]
@@ -78,7 +84,7 @@ def store_upload(file_storage, kind, folder):
         raise
     return StoredFile(
         stored_name=stored_name,
-        original_name=display_name(file_storage.filename, detected),
+        original_name=original_name or stored_name,
         content_type=CONTENT_TYPES[detected],
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),

@@ -80,6 +80,18 @@ EXPECTED = {
     "checkin.no_shows": {R.SECRETARIAT},
     "checkin.export": {R.SECRETARIAT},
     "checkin.assign": {R.SECRETARIAT},
+    "checkin.certificates": {R.SECRETARIAT},
+    "checkin.certificates_progress": {R.SECRETARIAT},
+    "checkin.certificates_zip": {R.SECRETARIAT},
+    "checkin.attendance_certificate": {PUBLIC},
+    "certificates.verify_form": {PUBLIC},
+    "certificates.verify": {PUBLIC},
+    "certificates.index": {R.SECRETARIAT},
+    "certificates.download": {R.SECRETARIAT},
+    "certificates.revoke": {R.SECRETARIAT},
+    "directory.membership_certificate": {R.REPRESENTATIVE},
+    "members.honorary_certificate": {R.HONORARY},
+    "members.member_certificate_reissue": {R.SECRETARIAT},
     "secretariat.dashboard": {R.SECRETARIAT},
 }
 

@@ -2,7 +2,7 @@ from datetime import datetime, timezone
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..members.forms import clean_line, clean_text
@@ -34,3 +34,7 @@ class AssignForm(FlaskForm):
 
 class ButtonForm(FlaskForm):
     """A button and its CSRF token."""
+
+
+class BulkForm(FlaskForm):
+    email_links = BooleanField(_l("Also email each attendee a link to their certificate"))

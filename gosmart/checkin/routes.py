@@ -7,14 +7,17 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from .. import uploads
 from ..assemblies.models import Assembly, Registration
 from ..auth.models import Role, User
+from ..certificates.models import BulkJob
+from ..certificates.routes import pdf_response
 from ..csvexport import csv_response
 from ..extensions import db
 from ..htmx import redirect_to, render, wants_fragment
-from ..permissions import roles_required
-from . import bp, services
-from .forms import AssignForm, ButtonForm, ScanForm, UndoForm
+from ..permissions import public, roles_required
+from . import attendance, bp, services
+from .forms import AssignForm, BulkForm, ButtonForm, ScanForm, UndoForm
 from .models import Verdict
 
 DOOR = (Role.DOOR_STAFF, Role.SECRETARIAT)
@@ -180,3 +183,59 @@ def assign(assembly_id):
     else:
         flash(_("Choose a door-staff account."), "error")
     return redirect_to(url_for("checkin.index"))
+
+
+# --- Attendance certificates ------------------------------------------------------------
+
+@bp.route("/checkin/<int:assembly_id>/certificates", methods=["GET", "POST"])
+@roles_required(Role.SECRETARIAT)
+def certificates(assembly_id):
+    assembly = _door(assembly_id)
+    form = BulkForm()
+    if form.validate_on_submit():
+        try:
+            attendance.start_bulk(assembly, _user(), email_links=form.email_links.data)
+        except attendance.AttendanceError as error:
+            flash(str(error), "error")
+        return redirect_to(url_for("checkin.certificates", assembly_id=assembly.id))
+    return render_template("checkin/certificates.html", assembly=assembly, job=attendance.latest_job(assembly),
+                           form=form)
+
+
+@bp.route("/checkin/<int:assembly_id>/certificates/<int:job_id>/progress")
+@roles_required(Role.SECRETARIAT)
+def certificates_progress(assembly_id, job_id):
+    assembly = _door(assembly_id)
+    job = db.session.get(BulkJob, job_id)
+    if job is None or job.scope_id != assembly.id:
+        abort(404)
+    return render("checkin/certificates.html", block="bulk_progress", assembly=assembly, job=job, form=BulkForm())
+
+
+@bp.route("/checkin/<int:assembly_id>/certificates/<int:job_id>.zip")
+@roles_required(Role.SECRETARIAT)
+def certificates_zip(assembly_id, job_id):
+    assembly = _door(assembly_id)
+    job = db.session.get(BulkJob, job_id)
+    if job is None or job.scope_id != assembly.id or not job.zip_name:
+        abort(404)
+    return uploads.send_stored_file(attendance.ZIP_FOLDER, job.zip_name,
+                                    f"attendance-certificates-{assembly.id}.zip", "application/zip")
+
+
+@bp.route("/attendance/<token>", methods=["GET", "POST"])
+@public
+def attendance_certificate(token):
+    """The link emailed to an attendee: a button (GET) that gets the certificate (POST)."""
+    registration = attendance.registration_for_token(token)
+    if registration is None:
+        abort(404)
+    form = ButtonForm()
+    if form.validate_on_submit():
+        try:
+            certificate = attendance.issue(registration)
+        except attendance.AttendanceError as error:
+            flash(str(error), "error")
+        else:
+            return pdf_response(certificate)
+    return render_template("checkin/attendance.html", registration=registration, form=form)

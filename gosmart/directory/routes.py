@@ -6,9 +6,11 @@ from wtforms.fields.choices import SelectChoice
 
 from .. import uploads
 from ..auth.models import Role
+from ..certificates.routes import pdf_response
 from ..csvexport import csv_response
 from ..extensions import db
 from ..htmx import redirect_to, render, wants_fragment
+from ..members import services as member_services
 from ..members.forms import FOCUS_AREAS, SECTORS, country_name
 from ..members.models import Organization
 from ..permissions import public, roles_required
@@ -177,3 +179,15 @@ def invite_representative():
     else:
         flash(_("Give a name and a valid email address."), "error")
     return redirect_to(url_for("directory.my_organization") + "#representatives")
+
+
+@bp.route("/my-organization/certificate.pdf")
+@roles_required(Role.REPRESENTATIVE)
+def membership_certificate():
+    organization = _my_organization()
+    try:
+        certificate = member_services.membership_certificate(organization, current_user._get_current_object())
+    except member_services.MembershipError as error:
+        flash(str(error), "error")
+        return redirect_to(url_for("directory.my_organization"))
+    return pdf_response(certificate)

@@ -6,6 +6,7 @@ from wtforms.fields.choices import SelectChoice
 
 from .. import uploads
 from ..auth.models import Role
+from ..certificates.routes import pdf_response
 from ..extensions import db, limiter
 from ..htmx import redirect_to, render, wants_fragment
 from ..permissions import public, roles_required, signed_in
@@ -349,3 +350,24 @@ def honorary_new():
                     name=honorary.user.name), "success")
             return redirect_to(url_for("members.honorary_list"))
     return render_template("members/honorary_new.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/honorary/certificate.pdf")
+@roles_required(Role.HONORARY)
+def honorary_certificate():
+    try:
+        certificate = services.honorary_certificate(current_user, current_user._get_current_object())
+    except services.MembershipError as error:
+        flash(str(error), "error")
+        return redirect_to(url_for("directory.index"))
+    return pdf_response(certificate)
+
+
+@bp.route("/members/<int:organization_id>/certificate", methods=["POST"])
+@roles_required(Role.SECRETARIAT)
+def member_certificate_reissue(organization_id):
+    organization = db.get_or_404(Organization, organization_id)
+    if ButtonForm().validate_on_submit():
+        certificate = services.reissue_membership_certificate(organization, current_user._get_current_object())
+        flash(_("Certificate %(serial)s is issued; any earlier one is revoked.", serial=certificate.serial), "success")
+    return redirect_to(url_for("members.member_detail", organization_id=organization.id))

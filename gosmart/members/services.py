@@ -14,6 +14,7 @@ from .. import audit
 from ..audit import utcnow
 from ..auth import services as accounts
 from ..auth.models import Role, User, normalize_email
+from ..certificates import services as certificates
 from ..extensions import db
 from ..mail import send_email
 from ..queries import contains, insert_ignoring_conflict
@@ -265,9 +266,10 @@ def approve(application, actor, today=None):
     applicant.organization_id = organization.id
     audit.record("organization.created", organization, actor=actor,
                  details={"membership_number": organization.membership_number, "application": application.id})
-    # The membership certificate is issued here once the Certificates issue lands.
+    certificate = certificates.issue("membership", membership_holder(organization), actor, issued_on=today)
     send_email(applicant.email, _("Welcome to GO SMART: your membership is approved"),
-               "application_approved", application=application, organization=organization)
+               "application_approved", application=application, organization=organization,
+               attachments=[(f"{certificate.serial}.pdf", "application/pdf", certificates.pdf_of(certificate))])
     db.session.commit()
     return organization
 
@@ -306,6 +308,48 @@ def change_member_status(organization, action, actor, reason=None, on=None):
     db.session.commit()
 
 
+# --- Certificates --------------------------------------------------------------
+
+def membership_holder(organization):
+    return certificates.Holder("organization", organization.id, organization.name, organization.name_local,
+                               str(organization.category_label))
+
+
+def honorary_holder(honorary):
+    affiliation = ", ".join(p for p in (honorary.title, honorary.affiliation) if p)
+    return certificates.Holder("honorary_member", honorary.id, honorary.user.name, None, affiliation[:300])
+
+
+def membership_certificate(organization, actor):
+    """The organization's valid membership certificate (made now for members approved before certificates existed)."""
+    if organization.status != MemberStatus.ACTIVE:
+        raise MembershipError(_("Only an active member has a valid membership certificate."))
+    certificate = certificates.issue("membership", membership_holder(organization), actor,
+                                     issued_on=organization.member_since)
+    db.session.commit()
+    return certificate
+
+
+def honorary_certificate(user, actor):
+    honorary = db.session.scalar(select(HonoraryMember).where(HonoraryMember.user_id == user.id))
+    if honorary is None or honorary.status != MemberStatus.ACTIVE:
+        raise MembershipError(_("There is no honorary membership certificate for this account."))
+    certificate = certificates.issue("honorary", honorary_holder(honorary), actor, issued_on=honorary.granted_on)
+    db.session.commit()
+    return certificate
+
+
+def reissue_membership_certificate(organization, actor):
+    """After a correction of the name: the old certificate is revoked, a new one issued."""
+    current = certificates.valid_certificate("membership", "organization", organization.id)
+    if current is None:
+        certificate = certificates.issue("membership", membership_holder(organization), actor)
+    else:
+        certificate = certificates.reissue(current, membership_holder(organization), actor)
+    db.session.commit()
+    return certificate
+
+
 # --- Honorary members ----------------------------------------------------------
 
 def grant_honorary(name, email, title, affiliation, citation, actor, today=None):
@@ -318,7 +362,7 @@ def grant_honorary(name, email, title, affiliation, citation, actor, today=None)
                               citation=citation.strip(), granted_on=today or date.today(), granted_by_id=actor.id)
     db.session.add(honorary)
     audit.record("honorary.granted", honorary, actor=actor, details={"email": user.email})
-    # The honorary membership certificate is issued here once the Certificates issue lands.
+    certificates.issue("honorary", honorary_holder(honorary), actor, issued_on=honorary.granted_on)
     send_email(user.email, _("You are invited to be an honorary member of GO SMART"), "honorary_invitation",
                user=user, honorary=honorary, token=accounts.password_reset_token(user, "invite"))
     db.session.commit()

@@ -1,0 +1,90 @@
+"""Certificates: what was issued to whom, and whether it still holds."""
+from datetime import date, datetime
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..audit import utcnow
+from ..extensions import UTCDateTime, db
+
+
+class CertificateKind(StrEnum):
+    MEMBERSHIP = "membership"
+    HONORARY = "honorary"
+    ATTENDANCE = "attendance"
+
+    @property
+    def label(self):
+        return {"membership": _l("Membership certificate"), "honorary": _l("Honorary membership certificate"),
+                "attendance": _l("Certificate of attendance")}[self]
+
+
+class Certificate(db.Model):
+    """The record of one issued PDF. The holder is named by type and id only: this package
+    knows no domain, and the domains pass in plain data."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (
+        # At most one valid certificate of a kind per holder; a revoked one does not count.
+        Index("uq_certificates_valid_holder", "kind", "holder_type", "holder_id", unique=True,
+              sqlite_where=text("revoked_at IS NULL"), postgresql_where=text("revoked_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    serial: Mapped[str] = mapped_column(String(30), unique=True)
+    # Random, at least 128 bits: the public verification page finds the certificate by it.
+    verification_code: Mapped[str] = mapped_column(String(64), unique=True)
+    holder_type: Mapped[str] = mapped_column(String(30))
+    holder_id: Mapped[int] = mapped_column(Integer)
+    holder_name: Mapped[str] = mapped_column(String(200))
+    holder_name_local: Mapped[str | None] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(300))  # the category, or the assembly attended
+    issued_on: Mapped[date] = mapped_column(Date)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    stored_name: Mapped[str] = mapped_column(String(100))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoke_reason: Mapped[str | None] = mapped_column(Text)
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
+
+    @property
+    def kind_label(self):
+        return CertificateKind(self.kind).label
+
+    @property
+    def is_valid(self):
+        return self.revoked_at is None
+
+
+class CertificateCounter(db.Model):
+    __tablename__ = "certificate_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BulkJob(db.Model):
+    """A background run that makes many certificates into one ZIP, with its progress."""
+
+    __tablename__ = "certificate_bulk_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(200))
+    scope_type: Mapped[str] = mapped_column(String(30))  # e.g. "assembly"
+    scope_id: Mapped[int] = mapped_column(Integer, index=True)
+    state: Mapped[str] = mapped_column(String(20), default="queued")  # queued, running, zipping, done, failed
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    zip_name: Mapped[str | None] = mapped_column(String(100))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def percent(self):
+        return 100 if self.total == 0 else int(100 * self.done / self.total)

@@ -1,0 +1,73 @@
+"""Public verification of certificates, and the secretariat's list with revocation."""
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..auth.models import Role
+from ..extensions import db, limiter
+from ..htmx import redirect_to, render
+from ..permissions import public, roles_required
+from . import bp, services
+from .forms import RevokeForm, VerifyForm
+from .models import Certificate
+
+
+def pdf_response(certificate):
+    response = Response(services.pdf_of(certificate), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{certificate.serial}.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _verify_limit():
+    return current_app.config["VERIFY_RATE_LIMIT"]
+
+
+@bp.route("/verify")
+@limiter.limit(_verify_limit)
+@public
+def verify_form():
+    form = VerifyForm(request.args)
+    if request.args and form.validate():
+        return redirect(url_for("certificates.verify", code=form.code.data.strip()), 303)
+    return render_template("certificates/verify_form.html", form=form)
+
+
+@bp.route("/verify/<code>")
+@limiter.limit(_verify_limit)
+@public
+def verify(code):
+    certificate = services.find_by_code(code)
+    status = 200 if certificate else 404
+    return render_template("certificates/verify.html", certificate=certificate, code=code), status
+
+
+@bp.route("/certificates/")
+@roles_required(Role.SECRETARIAT)
+def index():
+    query = request.args.get("q", "").strip()[:100]
+    return render("certificates/index.html", block="certificate_table", certificates=services.recent(query=query),
+                  query=query, form=RevokeForm())
+
+
+@bp.route("/certificates/<int:certificate_id>.pdf")
+@roles_required(Role.SECRETARIAT)
+def download(certificate_id):
+    return pdf_response(db.get_or_404(Certificate, certificate_id))
+
+
+@bp.route("/certificates/<int:certificate_id>/revoke", methods=["POST"])
+@roles_required(Role.SECRETARIAT)
+def revoke(certificate_id):
+    certificate = db.get_or_404(Certificate, certificate_id)
+    form = RevokeForm()
+    try:
+        if not form.validate_on_submit():
+            raise services.CertificateError(_("Give the reason for revoking the certificate."))
+        services.revoke(certificate, current_user._get_current_object(), form.reason.data)
+        db.session.commit()
+    except services.CertificateError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("Certificate %(serial)s is revoked.", serial=certificate.serial), "success")
+    return redirect_to(url_for("certificates.index"))
