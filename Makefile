@@ -24,12 +24,13 @@ run: venv system-deps
 	GOSMART_ENV=development $(BIN)/flask demo load --if-empty
 	GOSMART_ENV=development $(BIN)/flask run --host 127.0.0.1 --port 5000
 
-# The suite runs on SQLite; with GOSMART_TEST_POSTGRES_URL set it runs again on PostgreSQL.
+# The suite runs on SQLite; with GOSMART_TEST_POSTGRES_URL set it runs again on PostgreSQL
+# (the browser journeys, which start their own SQLite server, run once).
 test: venv system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$GOSMART_TEST_POSTGRES_URL" ]; then \
 	  echo "== the same suite on PostgreSQL =="; \
-	  TEST_DATABASE_URL="$$GOSMART_TEST_POSTGRES_URL" $(BIN)/python -m pytest $(PYTEST_ARGS); \
+	  TEST_DATABASE_URL="$$GOSMART_TEST_POSTGRES_URL" $(BIN)/python -m pytest --ignore=tests/e2e $(PYTEST_ARGS); \
 	else \
 	  echo "PostgreSQL run skipped: set GOSMART_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test to run it."; \
 	fi
