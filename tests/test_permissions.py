@@ -93,6 +93,13 @@ EXPECTED = {
     "members.honorary_certificate": {R.HONORARY},
     "members.member_certificate_reissue": {R.SECRETARIAT},
     "secretariat.dashboard": {R.SECRETARIAT},
+    "secretariat.audit": {R.SECRETARIAT},
+    "secretariat.audit_csv": {R.SECRETARIAT},
+    "secretariat.exports": {R.SECRETARIAT},
+    "secretariat.mous_csv": {R.SECRETARIAT},
+    "secretariat.emails": {R.SECRETARIAT},
+    "secretariat.email_preview": {R.SECRETARIAT},
+    "secretariat.email_preview_html": {R.SECRETARIAT},
 }
 
 

@@ -330,3 +330,16 @@ EXPORT_HEADER = ["registration", "membership_number", "organization", "name", "t
 def local_to_utc(naive_local, timezone):
     """A time typed in the venue's time zone, as UTC."""
     return naive_local.replace(tzinfo=ZoneInfo(timezone)).astimezone(ZoneInfo("UTC"))
+
+
+def open_for_registration(now=None, limit=5):
+    """Assemblies whose registration is open now, soonest first."""
+    now = now or utcnow()
+    return db.session.scalars(select(Assembly).where(
+        Assembly.cancelled_at.is_(None), Assembly.registration_opens_at <= now, Assembly.registration_closes_at > now)
+        .order_by(Assembly.starts_at).limit(limit)).all()
+
+
+def quota_use_by_assembly(organization_id, assembly_ids):
+    return dict(db.session.execute(select(QuotaUse.assembly_id, QuotaUse.used).where(
+        QuotaUse.organization_id == organization_id, QuotaUse.assembly_id.in_(assembly_ids))).all())

@@ -5,6 +5,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from .. import uploads
+from ..assemblies import services as assembly_services
 from ..auth.models import Role
 from ..certificates.routes import pdf_response
 from ..csvexport import csv_response
@@ -52,7 +53,9 @@ def index():
                    previous_url=page.previous_cursor and _page_url(query, before=page.previous_cursor))
     if wants_fragment():
         return render("directory/index.html", block="directory_results", **context)
-    return render("directory/index.html", figures=services.headline_figures(),
+    open_assemblies = (assembly_services.open_for_registration()
+                       if current_user.is_authenticated and current_user.role == Role.HONORARY else [])
+    return render("directory/index.html", figures=services.headline_figures(), open_assemblies=open_assemblies,
                   honorary=services.honorary_section() if member_view else [],
                   export_url=_page_url(query).replace("/directory/", "/directory/export.csv", 1), **context)
 
@@ -120,9 +123,11 @@ def my_organization():
         services.update_profile(organization, data, current_user._get_current_object())
         flash(_("Your organization's profile is saved."), "success")
         return redirect_to(url_for("directory.my_organization"))
+    open_assemblies = assembly_services.open_for_registration()
     return render("directory/my_organization.html", block="profile_form", status=422 if form.errors else 200,
                   organization=organization, form=form, logo_form=LogoForm(), invite_form=InviteForm(),
-                  country_name=country_name)
+                  country_name=country_name, open_assemblies=open_assemblies,
+                  quota_use=assembly_services.quota_use_by_assembly(organization.id, [a.id for a in open_assemblies]))
 
 
 @bp.route("/my-organization/validate", methods=["POST"])
