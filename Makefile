@@ -22,6 +22,9 @@ system-deps:
 run: venv system-deps
 	GOSMART_ENV=development $(BIN)/flask db upgrade
 	GOSMART_ENV=development $(BIN)/flask demo load --if-empty
+	@# The task worker (bulk certificates) runs beside the web server and stops with it.
+	GOSMART_ENV=development $(BIN)/huey_consumer gosmart.worker.huey -w 2 -k thread & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	GOSMART_ENV=development $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 # The suite runs on SQLite; with GOSMART_TEST_POSTGRES_URL set it runs again on PostgreSQL

@@ -7,6 +7,7 @@ from flask import Flask, current_app, g, has_request_context, render_template, r
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS, ProductionConfig
@@ -67,6 +68,9 @@ def create_app(config=None):
 
 def _init_extensions(app):
     db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            event.listen(db.engine, "connect", _sqlite_for_several_processes)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"),
                      render_as_batch=True, compare_type=True, render_item=render_migration_item)
     csrf.init_app(app)
@@ -83,6 +87,15 @@ def _init_extensions(app):
     login_manager.session_protection = "basic"
 
 
+def _sqlite_for_several_processes(connection, _record):
+    """The web server and the task workers share the SQLite file: readers must not block the
+    writer (WAL), and a writer waits for another rather than failing at once."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
 def _select_locale():
     if not has_request_context():  # emails and PDFs made outside a request
         return current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -90,7 +103,8 @@ def _select_locale():
 
 
 def _register_blueprints(app):
-    for blueprint in (main.bp, auth_bp, members_bp, directory_bp, mou_bp, assemblies_bp, checkin_bp, certificates_bp, secretariat_bp):
+    for blueprint in (main.bp, auth_bp, members_bp, directory_bp, mou_bp, assemblies_bp, checkin_bp,
+                      certificates_bp, secretariat_bp):
         app.register_blueprint(blueprint)
 
 

@@ -32,14 +32,15 @@ class Holder:
     subject: str       # what the certificate is for: the category, or the assembly attended
 
 
-def next_serial(year):
-    """GS-CERT-<year>-<6 digits>: sequential, never reused (one guarded UPDATE on the year's counter)."""
+def reserve_serials(year, count=1):
+    """`count` serials GS-CERT-<year>-<6 digits>: sequential, never reused (one guarded UPDATE
+    on the year's counter). A bulk run reserves its chunk's serials in one short transaction."""
     db.session.execute(insert_ignoring_conflict(CertificateCounter.__table__, ["year"], year=year, last_number=0))
-    number = db.session.execute(
+    last = db.session.execute(
         update(CertificateCounter).where(CertificateCounter.year == year)
-        .values(last_number=CertificateCounter.last_number + 1).returning(CertificateCounter.last_number)
+        .values(last_number=CertificateCounter.last_number + count).returning(CertificateCounter.last_number)
     ).scalar_one()
-    return f"GS-CERT-{year}-{number:06d}"
+    return [f"GS-CERT-{year}-{number:06d}" for number in range(last - count + 1, last + 1)]
 
 
 def verification_url(code):
@@ -59,14 +60,14 @@ def valid_certificate(kind, holder_type, holder_id):
         Certificate.revoked_at.is_(None)))
 
 
-def issue(kind, holder, actor=None, issued_on=None, replaces=None):
+def issue(kind, holder, actor=None, issued_on=None, replaces=None, serial=None):
     """The holder's valid certificate of this kind, made now if there is none. The caller commits."""
     kind = CertificateKind(kind)
     existing = valid_certificate(kind, holder.type, holder.id)
     if existing is not None:
         return existing
     issued_on = issued_on or date.today()
-    serial = next_serial(issued_on.year)
+    serial = serial or reserve_serials(issued_on.year)[0]
     code = secrets.token_urlsafe(24)  # 192 bits
     pdf = render(kind, holder, serial, code, issued_on)
     stored = uploads.store_bytes(pdf, "pdf", FOLDER)

@@ -6,6 +6,7 @@ progress is counted from the certificates themselves (so a retried chunk is neve
 twice), and the chunk that completes the count makes the ZIP."""
 import io
 import zipfile
+from datetime import date
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -37,13 +38,12 @@ def holder(registration):
                                f"{assembly.title}, {assembly.city}, {when}")
 
 
-def issue(registration, actor=None):
+def issue(registration, actor=None, serial=None):
     if registration.checked_in_at is None:
         raise AttendanceError(_("Only people who were checked in at the door receive an attendance certificate."))
     if not registration.assembly.has_begun():
         raise AttendanceError(_("Attendance certificates are issued once the assembly has begun."))
-    certificate = certificates.issue("attendance", holder(registration), actor,
-                                     issued_on=registration.assembly.local(registration.assembly.starts_at).date())
+    certificate = certificates.issue("attendance", holder(registration), actor, serial=serial)
     db.session.commit()
     return certificate
 
@@ -106,9 +106,16 @@ def run_bulk_job(job_id, email_links=False):
 @huey.task(retries=2, retry_delay=5)
 def make_chunk(job_id, registration_ids, email_links=False):
     with app_context():
+        done = set(db.session.scalars(select(Certificate.holder_id).where(
+            Certificate.kind == "attendance", Certificate.holder_type == "registration",
+            Certificate.revoked_at.is_(None), Certificate.holder_id.in_(registration_ids))))
+        todo = [i for i in registration_ids if i not in done]  # a retried chunk redoes only what is missing
+        # Serials in one short transaction, so that no write lock is held while PDFs render.
+        serials = certificates.reserve_serials(date.today().year, len(todo)) if todo else []
+        db.session.commit()
         for registration_id in registration_ids:
             registration = db.session.get(Registration, registration_id)
-            issue(registration)
+            issue(registration, serial=serials.pop(0) if registration_id in todo else None)
             if email_links:
                 send_email(registration.email, _("Your certificate of attendance: %(title)s",
                                                  title=registration.assembly.title),
