@@ -173,8 +173,9 @@ def cancel_registration(assembly_id, registration_id):
             flash(str(error), "error")
         else:
             flash(_("The registration of %(name)s is cancelled.", name=registration.name), "info")
-    return redirect_to(request.form.get("back") == "list" and url_for("assemblies.registrations", assembly_id=assembly.id)
-                       or url_for("assemblies.detail", assembly_id=assembly.id) + "#registrations")
+    if request.form.get("back") == "list":  # cancelled from the secretariat's list: back to it
+        return redirect_to(url_for("assemblies.registrations", assembly_id=assembly.id))
+    return redirect_to(url_for("assemblies.detail", assembly_id=assembly.id) + "#registrations")
 
 
 @bp.route("/assemblies/<int:assembly_id>/registrations/<int:registration_id>/reissue", methods=["POST"])
