@@ -66,7 +66,7 @@ def upcoming_assemblies(now=None, limit=5):
     return [(a, counts[a.id]) for a in upcoming]
 
 
-def bar_chart(rows, width=320, bar=22, gap=8, label_width=150):
+def bar_chart(rows, width=340, bar=22, gap=8, label_width=160):
     """Geometry of a horizontal bar chart, drawn as inline SVG by the template."""
     top = max((n for _label, n, _href in rows), default=0) or 1
     bars = []
