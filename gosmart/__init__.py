@@ -23,6 +23,7 @@ from .directory import bp as directory_bp
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate, render_migration_item
 from .extensions import mail as flask_mail
 from .members import bp as members_bp
+from .minutes import bp as minutes_bp
 from .mou import bp as mou_bp
 from .secretariat import bp as secretariat_bp
 from .tasks import huey
@@ -103,7 +104,7 @@ def _select_locale():
 
 
 def _register_blueprints(app):
-    for blueprint in (main.bp, auth_bp, members_bp, directory_bp, mou_bp, assemblies_bp, checkin_bp,
+    for blueprint in (main.bp, auth_bp, members_bp, directory_bp, mou_bp, assemblies_bp, minutes_bp, checkin_bp,
                       certificates_bp, secretariat_bp):
         app.register_blueprint(blueprint)
 

@@ -15,6 +15,7 @@ from .audit import utcnow
 from .auth.models import Role, User
 from .auth.services import hash_password
 from .demo_events import load_assemblies
+from .demo_minutes import load_minutes
 from .extensions import db
 from .members.models import (
     Application, ApplicationEvent, ApplicationState, Category, HonoraryMember, MembershipCounter, MemberStatus,
@@ -223,6 +224,7 @@ def load():
     _load_applications(password_hash, users["secretariat@demo.gosmart.org"])
     _load_mous(users["secretariat@demo.gosmart.org"])
     load_assemblies(users["taipei@demo.gosmart.org"], users["door@demo.gosmart.org"])
+    load_minutes(users["secretariat@demo.gosmart.org"])
     db.session.commit()
 
 

@@ -71,6 +71,24 @@ EXPECTED = {
     "assemblies.registrations": {R.SECRETARIAT},
     "assemblies.registrations_csv": {R.SECRETARIAT},
     "assemblies.badges": {R.SECRETARIAT},
+    # Minutes: everyone reads, the object rule (state and audience) decides which; the secretariat writes.
+    "minutes.minutes_index": {PUBLIC},
+    "minutes.minutes_detail": {PUBLIC},
+    "minutes.minutes_pdf": {PUBLIC},
+    "minutes.minutes_edit": {R.SECRETARIAT},
+    "minutes.minutes_autosave": {R.SECRETARIAT},
+    "minutes.minutes_history": {R.SECRETARIAT},
+    "minutes.minutes_revision": {R.SECRETARIAT},
+    "minutes.minutes_approve": {R.SECRETARIAT},
+    "minutes.minutes_publish": {R.SECRETARIAT},
+    "minutes.minutes_reopen": {R.SECRETARIAT},
+    "minutes.committee_list": {R.SECRETARIAT},
+    "minutes.committee_new": {R.SECRETARIAT},
+    "minutes.committee_detail": {R.SECRETARIAT},
+    "minutes.committee_edit": {R.SECRETARIAT},
+    "minutes.committee_member_add": {R.SECRETARIAT},
+    "minutes.committee_member_remove": {R.SECRETARIAT},
+    "minutes.meeting_new": {R.SECRETARIAT},
     "checkin.index": {R.DOOR_STAFF, R.SECRETARIAT},
     "checkin.screen": {R.DOOR_STAFF, R.SECRETARIAT},
     "checkin.scan": {R.DOOR_STAFF, R.SECRETARIAT},
@@ -129,6 +147,8 @@ RESTRICTED_PAGES = {
     "/members/": {R.SECRETARIAT},
     "/honorary/": {R.SECRETARIAT},
     "/honorary/new": {R.SECRETARIAT},
+    "/committees/": {R.SECRETARIAT},
+    "/committees/new": {R.SECRETARIAT},
 }
 
 
