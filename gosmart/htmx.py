@@ -1,4 +1,6 @@
 """Full page or fragment: one decision for every htmx route."""
+from urllib.parse import urlsplit
+
 from flask import make_response, redirect, render_template
 from jinja2_fragments.flask import render_block
 
@@ -25,9 +27,25 @@ def render(template, block=None, status=200, **context):
 
 
 def redirect_to(location, status=303):
-    """After a successful POST: a 303 for plain forms, HX-Redirect for htmx."""
+    """After a successful POST: a 303 for plain forms, HX-Redirect for htmx.
+
+    An HX-Redirect to the very page the request came from plus a #fragment would only scroll
+    (a browser does not load a page again for a fragment): there it goes without the fragment."""
     if htmx and not htmx.boosted:
+        target, current = urlsplit(location), urlsplit(htmx.current_url or "")
+        if target.fragment and (target.path, target.query) == (current.path, current.query):
+            location = target._replace(fragment="").geturl()
         response = make_response("", 204)
         response.headers["HX-Redirect"] = location
         return response
     return redirect(location, status)
+
+
+def full_page_load(location):
+    """For a boosted request of a page whose own script must run (htmx swaps a boosted page in
+    without running its scripts): the browser is told to load the page itself. None otherwise."""
+    if htmx and htmx.boosted:
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = location
+        return response
+    return None

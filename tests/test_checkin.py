@@ -97,6 +97,16 @@ def test_scan_over_http_json_fragment_and_page(door, make_client):
     assert "<strong>1</strong> / 2" in count
 
 
+def test_a_boosted_link_to_the_screen_loads_it_fully_so_that_its_script_runs(door, make_client):
+    client = make_client()
+    client.login(door["staff"].email)
+    url = f"/checkin/{door['assembly'].id}"
+    boosted = client.get(url, headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert boosted.status_code == 204 and boosted.headers["HX-Redirect"] == url
+    page = client.get(url).get_data(as_text=True)
+    assert "js/checkin.js" in page and 'hx-boost="false"' in page
+
+
 def test_check_in_needs_csrf(door, make_client):
     client = make_client()
     client.login(door["staff"].email)

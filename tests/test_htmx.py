@@ -1,5 +1,6 @@
 """One helper decides full page or fragment."""
 from gosmart.auth.models import Role
+from gosmart.htmx import redirect_to
 
 
 def test_htmx_route_full_page_and_fragment(users, client):
@@ -38,3 +39,15 @@ def test_htmx_post_redirects_with_hx_redirect(users, client):
 def test_error_script_is_served(client):
     script = client.get("/static/js/app.js").get_data(as_text=True)
     assert "htmx:responseError" in script and "htmx:sendError" in script
+
+
+def test_htmx_redirect_to_the_same_page_with_a_fragment_drops_the_fragment_so_the_page_loads(app):
+    same = {"HX-Request": "true", "HX-Current-URL": "http://localhost/assemblies/3"}
+    with app.test_request_context("/assemblies/3", method="POST", headers=same):
+        assert redirect_to("/assemblies/3#registrations").headers["HX-Redirect"] == "/assemblies/3"
+    other = {"HX-Request": "true", "HX-Current-URL": "http://localhost/assemblies/3/registrations/5/edit"}
+    with app.test_request_context("/assemblies/3/registrations/5/edit", method="POST", headers=other):
+        assert redirect_to("/assemblies/3#registrations").headers["HX-Redirect"] == "/assemblies/3#registrations"
+    with app.test_request_context("/assemblies/3", method="POST", headers={}):
+        response = redirect_to("/assemblies/3#registrations")
+        assert response.status_code == 303 and response.location.endswith("/assemblies/3#registrations")

@@ -14,7 +14,7 @@ from ..certificates.models import BulkJob
 from ..certificates.routes import pdf_response
 from ..csvexport import csv_response
 from ..extensions import db
-from ..htmx import redirect_to, render, wants_fragment
+from ..htmx import full_page_load, redirect_to, render, wants_fragment
 from ..permissions import public, roles_required
 from . import attendance, bp, services
 from .forms import AssignForm, BulkForm, ButtonForm, ScanForm, UndoForm
@@ -50,6 +50,9 @@ def index():
 @roles_required(*DOOR)
 def screen(assembly_id):
     assembly = _door(assembly_id)
+    # The screen's script (offline queue, camera) runs only when the browser loads the page itself.
+    if reload := full_page_load(url_for("checkin.screen", assembly_id=assembly.id)):
+        return reload
     arrived, expected = services.live_count(assembly)
     form = ScanForm(client_id=uuid.uuid4().hex)
     return render_template("checkin/screen.html", assembly=assembly, form=form, arrived=arrived, expected=expected,

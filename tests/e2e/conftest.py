@@ -12,10 +12,12 @@ What this harness gives a test:
   Every page is watched: console errors, uncaught page errors, Content-Security-Policy
   violations, failed requests and responses >= 400 make the test fail (at the latest at its
   end; call ``assert_clean(page)`` to fail at the step where it happened).
-  ``expect_http_error(page, 422)`` declares an expected error response inside a ``with`` block.
+  ``expect_http_error(page, 422)`` declares an expected error response inside a ``with`` block,
+  ``expect_request_failure(page, "/scan")`` a request the network is made to drop (``context.route``).
 - ``check_accessibility(page, name)``: axe-core (vendored, see ``AXE_VERSION``) on the page as
   it is; fails on violations of impact "serious" or "critical", naming rule, help and nodes.
 - ``screenshot(page, name)``: ``tests/screenshots/<test>/<NN>-<name>.png``, numbered in order.
+- ``assert_fits_width(page)``: the page does not scroll sideways (phones).
 - ``login(page, email, password)``, ``logout(page)``, ``link_in(message, path)``.
 
 Without Chromium every test here is skipped with the reason (``pytest -ra`` shows it).
@@ -205,6 +207,14 @@ class Monitor:
     name: str
     problems: list = field(default_factory=list)
     expected: list = field(default_factory=list)  # [status, url_part, times seen]
+    dropped: list = field(default_factory=list)   # [url_part, times seen]: requests the test makes fail
+
+    def _dropped(self, url):
+        for entry in self.dropped:
+            if entry[0] in url:
+                entry[1] += 1
+                return True
+        return False
 
     def _announced(self, status, url=""):
         for entry in self.expected:
@@ -221,6 +231,8 @@ class Monitor:
             return
         if match:  # the response handler reports it with its URL
             return
+        if "net::ERR_" in message.text and self._dropped(message.location.get("url", "") or message.text):
+            return
         self.problems.append(f"console error: {message.text} ({message.location.get('url', '')})")
 
     def response(self, response):
@@ -232,6 +244,8 @@ class Monitor:
         # A request the page cancelled itself (a navigation, htmx's hx-sync replacing an
         # older validation request, a download) is not an error of the app.
         if "ERR_ABORTED" in failure:
+            return
+        if self._dropped(request.url):
             return
         self.problems.append(f"request failed: {request.method} {request.url}: {failure}")
 
@@ -276,6 +290,23 @@ def expect_http_error(page, status, url_part=None, timeout=5.0):
         assert entry[2], f"expected an HTTP {status} response{f' for {url_part}' if url_part else ''}, none came"
     finally:
         monitor.expected.remove(entry)
+
+
+@contextlib.contextmanager
+def expect_request_failure(page, url_part, timeout=5.0):
+    """Inside the block, requests to URLs containing `url_part` are expected to fail at the network
+    level (the test drops them with ``context.route(...).abort()`` or ``set_offline``); at least one must."""
+    monitor = _monitor(page)
+    entry = [url_part, 0]
+    monitor.dropped.append(entry)
+    try:
+        yield
+        deadline = time.monotonic() + timeout
+        while entry[1] == 0 and time.monotonic() < deadline:
+            page.wait_for_timeout(50)
+        assert entry[1], f"expected a request to {url_part} to fail, none did"
+    finally:
+        monitor.dropped.remove(entry)
 
 
 @pytest.fixture
@@ -339,6 +370,13 @@ def screenshot(page, name, full_page=True):
     # which htmx then copies onto swapped-in elements, and the CSP (rightly) refuses that.
     page.screenshot(path=str(path), full_page=full_page, caret="initial")
     return path
+
+
+def assert_fits_width(page):
+    """Nothing makes the page wider than its window (on a phone it would scroll sideways);
+    wide tables scroll inside their own box."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"{page.url} is {overflow}px wider than its {page.viewport_size['width']}px window"
 
 
 _axe_source = None
