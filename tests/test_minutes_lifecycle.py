@@ -148,8 +148,10 @@ def test_the_secretariat_approves_publishes_and_reopens_through_http(written, se
     approved = staff.post_form(url + "/approve", {"revision": "2"}, page=url)
     assert approved.status_code == 303
     assert "Resolutions SC-2019-01, SC-2019-02." in staff.get(url).get_data(as_text=True)
+    assert '<option selected value="members">' in staff.get(url).get_data(as_text=True)
     assert staff.post_form(url + "/publish", {"audience": "members"}, page=url).status_code == 303
     assert db.session.get(Minutes, written.id).audience == "members"
+    assert '<option selected value="public">' in staff.get(url).get_data(as_text=True)  # the other audience
     bad = staff.post_form(url + "/publish", {"audience": "everyone"}, page=url)
     assert bad.status_code == 303 and db.session.get(Minutes, written.id).audience == "members"
     no_reason = staff.post_form(url + "/reopen", {"reason": " "}, page=url)

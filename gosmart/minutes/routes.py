@@ -151,7 +151,10 @@ def minutes_detail(minutes_id):
     minutes = _load_minutes(minutes_id)
     return render_template("minutes/minutes_detail.html", minutes=minutes, content=minutes.content,
                            render_markdown=services.render_markdown, approve_form=ApproveForm(formdata=None),
-                           publish_form=PublishForm(formdata=None), reopen_form=ReopenForm(formdata=None))
+                           # Offered: the audience the minutes do not have yet.
+                           publish_form=PublishForm(formdata=None, audience="public" if minutes.audience == "members"
+                                                    else "members"),
+                           reopen_form=ReopenForm(formdata=None))
 
 
 @bp.route("/minutes/<int:minutes_id>.pdf")
