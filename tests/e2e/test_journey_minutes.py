@@ -42,6 +42,7 @@ def test_two_secretaries_edit_the_same_minutes_which_are_approved_published_and_
     second.get_by_label("New password", exact=True).fill(SECOND["password"])
     second.get_by_label("Repeat the new password").fill(SECOND["password"])
     second.get_by_role("button", name="Set password").click()
+    expect(second.get_by_text("Your password is set. Please sign in.")).to_be_visible()  # before signing in
     login(second, SECOND["email"], SECOND["password"])
 
     # The first secretary adds a Strategy Committee meeting and starts its minutes.
