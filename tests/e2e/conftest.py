@@ -136,6 +136,8 @@ def live_server(chromium, tmp_path_factory):
         DATABASE_URL=f"sqlite:///{tmp / 'e2e.db'}", GOSMART_INSTANCE_DIR=str(tmp),
         GOSMART_UPLOAD_DIR=str(tmp / "uploads"), GOSMART_OUTBOX_DIR=str(tmp / "outbox"),
         MAIL_TRANSPORT="outbox", EXTERNAL_BASE_URL=url, SESSION_COOKIE_SECURE="0", PYTHONUNBUFFERED="1",
+        # Every journey signs in from 127.0.0.1; the login limits are tested in tests/test_auth.py.
+        LOGIN_RATE_LIMIT="1000 per minute", PASSWORD_RESET_RATE_LIMIT="1000 per minute",
     )
     for name in ("REDIS_URL", "RATELIMIT_STORAGE_URI", "TEST_DATABASE_URL", "SECRET_KEY"):
         env.pop(name, None)
