@@ -49,6 +49,13 @@ class Config:
     # Rate limits (Flask-Limiter); Redis shares them across workers and hosts.
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", REDIS_URL or "memory://")
+    # Redis down: each process limits on its own (in memory) and goes back to Redis when it answers.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_STORAGE_OPTIONS = ({"socket_connect_timeout": 1, "socket_timeout": 1}
+                                 if RATELIMIT_STORAGE_URI.startswith(("redis", "rediss")) else {})
+    # Production refuses per-process rate limits (several workers would each allow the limit).
+    ALLOW_MEMORY_RATELIMIT = _bool("ALLOW_MEMORY_RATELIMIT", False)
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
@@ -70,18 +77,32 @@ class Config:
 
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
-    LANGUAGES = ["en"]
+    # English and Traditional Chinese (Taiwan); the catalogs are compiled by `make translations`.
+    LANGUAGES = ["en", "zh_Hant_TW"]
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
 
     # Certificates: who signs, and how long one PDF may take to render.
     CERTIFICATE_SIGNATORIES = [
         s.strip() for s in os.environ.get(
             "CERTIFICATE_SIGNATORIES", "Chair of GO SMART, Taipei City|Secretary General of GO SMART").split("|")
         if s.strip()]
+    # The same signatories as Chinese certificates name them (in the same order).
+    CERTIFICATE_SIGNATORIES_ZH = [
+        s.strip() for s in os.environ.get(
+            "CERTIFICATE_SIGNATORIES_ZH", "GO SMART 主席 臺北市|GO SMART 秘書長").split("|")
+        if s.strip()]
     PDF_RENDER_TIMEOUT = int(os.environ.get("PDF_RENDER_TIMEOUT", 20))
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")
 
     DEMO_ALLOWED = False
     TRUSTED_HOSTS = [h for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h] or None
+
+    # Logs: "json" writes one JSON object per line on stdout; REQUEST_LOG adds a line per request.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    REQUEST_LOG = _bool("REQUEST_LOG", False)
+    # A bulk job whose progress has not moved this long is queued again (its worker died).
+    BULK_JOB_STALE_SECONDS = int(os.environ.get("BULK_JOB_STALE_SECONDS", 300))
 
 
 class DevelopmentConfig(Config):
@@ -114,6 +135,8 @@ class ProductionConfig(Config):
     PREFERRED_URL_SCHEME = "https"
     # Number of proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_FIX = int(os.environ.get("PROXY_FIX", 0))
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+    REQUEST_LOG = _bool("REQUEST_LOG", True)
 
     @classmethod
     def check(cls, settings):

@@ -3,17 +3,19 @@ import os
 import re
 import uuid
 
-from flask import Flask, current_app, g, has_request_context, render_template, request
+from flask import Flask, g, render_template, request
 from flask_babel import get_locale
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
+from sqlalchemy.exc import DataError
+from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS, ProductionConfig
 
 from .mail import external_url  # (importing mail registers the send-after-commit hooks)
-from . import main
+from . import backup, i18n, logs, main, outage
 from .assemblies import bp as assemblies_bp
 from .auth import bp as auth_bp
 from .certificates import bp as certificates_bp
@@ -29,6 +31,8 @@ from .secretariat import bp as secretariat_bp
 from .tasks import huey
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# What the database says of a value it cannot hold: a number past its integers, NUL in text.
+OUT_OF_RANGE = re.compile(r"out of range|too large to convert|NUL \(0x00\)|numeric field overflow")
 CSP = "; ".join([
     "default-src 'self'",
     "script-src 'self'",
@@ -58,6 +62,9 @@ def create_app(config=None):
             n = app.config["PROXY_FIX"]
             app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
     os.makedirs(app.instance_path, exist_ok=True)
+    logs.configure(app)
+    if app.config.get("ENV_NAME") == "production":
+        _warn_about_production_settings(app)
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -65,6 +72,19 @@ def create_app(config=None):
     _register_error_pages(app)
     _register_cli(app)
     return app
+
+
+def _warn_about_production_settings(app):
+    """Loudly, at start: settings that work on one process but not on several or behind a proxy."""
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("memory"):
+        app.logger.warning("RATE LIMITS ARE KEPT IN PROCESS MEMORY: each worker counts on its own, so the login "
+                           "limit is multiplied by the number of workers. Set REDIS_URL (gunicorn.conf.py refuses "
+                           "to start without it unless ALLOW_MEMORY_RATELIMIT=1).")
+    if not app.config.get("REDIS_URL"):
+        app.logger.warning("REDIS_URL is not set: the task queue is a SQLite file in %s, shared only by the "
+                           "processes of this host.", app.instance_path)
+    if not app.config.get("TRUSTED_HOSTS"):
+        app.logger.warning("TRUSTED_HOSTS is not set: any Host header is accepted.")
 
 
 def _init_extensions(app):
@@ -78,12 +98,14 @@ def _init_extensions(app):
     limiter.init_app(app)
     flask_mail.init_app(app)
     htmx.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
     huey.immediate = app.config.get("TASKS_IMMEDIATE", False)
     app.jinja_env.globals.update(get_locale=get_locale, external_url=external_url)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = _("Please sign in to see this page.")
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.localize_callback = str  # the lazy message, in the language of the request
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
@@ -97,12 +119,6 @@ def _sqlite_for_several_processes(connection, _record):
     cursor.close()
 
 
-def _select_locale():
-    if not has_request_context():  # emails and PDFs made outside a request
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
-    return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
-
-
 def _register_blueprints(app):
     for blueprint in (main.bp, auth_bp, members_bp, directory_bp, mou_bp, assemblies_bp, minutes_bp, checkin_bp,
                       certificates_bp, secretariat_bp):
@@ -110,15 +126,19 @@ def _register_blueprints(app):
 
 
 def _register_request_hooks(app):
-    @app.before_request
     def assign_request_id():
+        logs.start_timer()
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    # First of all hooks, so that a request refused by another one (CSRF) has its id too.
+    app.before_request_funcs.setdefault(None, []).insert(0, assign_request_id)
 
     @app.after_request
     def security_headers(response):
         headers = response.headers
         headers.setdefault("Content-Security-Policy", CSP)
+        if "frame-ancestors" not in headers["Content-Security-Policy"]:  # a download's or a preview's own policy
+            headers["Content-Security-Policy"] += "; frame-ancestors 'none'"
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")
@@ -146,6 +166,24 @@ def _register_error_pages(app):
     app.register_error_handler(413, page(413))
     app.register_error_handler(429, page(429))
     app.register_error_handler(500, page(500))
+    bad_request = page(400)
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def value_the_database_cannot_hold(error):
+        """An id or a number past the database's integers, NUL in text (from a URL, a query or a
+        form): a bad request, not a server error. Any other such error stays a 500."""
+        if not OUT_OF_RANGE.search(str(getattr(error, "orig", error))):
+            raise error
+        return bad_request(error)
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error):
+        """A Host header not in TRUSTED_HOSTS: no address can be built for it, so no page either."""
+        return "400 Bad Request: this site does not answer to that host name.\n", 400, {
+            "Content-Type": "text/plain; charset=utf-8"}
+
+    outage.init_app(app)  # the database gone: 503, try again, the posted form shown again
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -154,3 +192,4 @@ def _register_error_pages(app):
 
 def _register_cli(app):
     app.cli.add_command(demo_cli)
+    backup.init_app(app)

@@ -10,7 +10,10 @@ import uuid
 from urllib.parse import urlsplit
 from datetime import datetime, timezone
 
+from contextlib import nullcontext
+
 from flask import current_app, render_template
+from flask_babel import force_locale
 from flask_mail import Message
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -28,14 +31,18 @@ def external_url(endpoint, **values):
     return adapter.build(endpoint, values, force_external=True)
 
 
-def send_email(to, subject, template, attachments=(), **context):
-    """Queue a message; it leaves only if the current transaction commits."""
-    message = Message(
-        subject=subject,
-        recipients=[to] if isinstance(to, str) else list(to),
-        body=render_template(f"email/{template}.txt", **context),
-        html=render_template(f"email/{template}.html", **context),
-    )
+def send_email(to, subject, template, attachments=(), locale=None, **context):
+    """Queue a message; it leaves only if the current transaction commits.
+
+    `locale`: the recipient's language (User.locale) when known; the message, and the
+    subject if it is a lazy_gettext string, are written in it. Otherwise the request's."""
+    with force_locale(locale) if locale in current_app.config["LANGUAGES"] else nullcontext():
+        message = Message(
+            subject=str(subject),
+            recipients=[to] if isinstance(to, str) else list(to),
+            body=render_template(f"email/{template}.txt", **context),
+            html=render_template(f"email/{template}.html", **context),
+        )
     for filename, content_type, data in attachments:
         message.attach(filename, content_type, data)
     db.session.info.setdefault(PENDING, []).append(message)

@@ -17,6 +17,7 @@ from gosmart.auth.models import Role, User
 from gosmart.auth.services import hash_password
 from gosmart.extensions import db, limiter
 from gosmart.members.models import Category, Organization
+from gosmart.tasks import huey
 
 PASSWORD = "correct horse battery staple"
 CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
@@ -55,6 +56,9 @@ def _clean(app):
     ctx.push()
     app.extensions["outbox"] = []
     limiter.reset()
+    # Tasks run inline here; a test that built another app (production settings) switched the
+    # shared queue to queued mode.
+    huey.immediate = True
     yield
     db.session.rollback()
     db.session.remove()

@@ -189,6 +189,16 @@ def test_attendance_only_after_check_in_and_once_begun(users, attended):
         attendance.issue(people[1])
 
 
+def test_attendance_names_an_assembly_with_the_longest_title_and_city(users, attended):
+    """Found by the security suite on PostgreSQL: title (200) + city (100) + date overflowed the
+    certificate's subject column; SQLite does not enforce lengths, so only PostgreSQL failed."""
+    assembly, people = attended
+    assembly.title, assembly.city = "T" * 200, "C" * 100
+    db.session.commit()
+    certificate = attendance.issue(people[0])
+    assert certificate.subject.startswith("T" * 200 + ", " + "C" * 100 + ", ")
+
+
 def test_attendance_link_shows_a_button_then_gives_the_pdf(users, attended, make_client):
     _assembly, people = attended
     token = attendance.link_token(people[0])

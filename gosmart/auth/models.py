@@ -57,6 +57,8 @@ class User(UserMixin, db.Model):
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The language the user chose (a locale of LANGUAGES); None: the browser's.
+    locale: Mapped[str | None] = mapped_column(String(16))
 
     organization = relationship("Organization", foreign_keys=[organization_id], lazy="joined")
 

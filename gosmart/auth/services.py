@@ -1,9 +1,11 @@
 """Accounts: sign-in, passwords, sessions, staff accounts."""
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
 from .. import audit
 from ..audit import utcnow
@@ -22,6 +24,8 @@ COMMON_PASSWORDS = frozenset(
     welcome123 administrator changeme12 gosmart123 gosmart2019 taipei2018 smartcity1
     """.split()
 )
+# Words that make a password easy to guess on this site in particular.
+SITE_WORDS = ("gosmart", "go smart", "smart", "city", "taipei")
 # A real hash to compare against when the email is unknown, so both cases take as long.
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="pbkdf2:sha256:1000")
 
@@ -36,9 +40,15 @@ def password_problem(password):
         return _("Use at least %(n)d characters; a passphrase of a few words is best.", n=PASSWORD_MIN)
     if len(password) > PASSWORD_MAX:
         return _("Use at most %(n)d characters.", n=PASSWORD_MAX)
-    if password.lower() in COMMON_PASSWORDS or len(set(password)) < 4:
+    if password.lower() in COMMON_PASSWORDS or len(set(password)) < 4 or guessable(password):
         return _("This password is too common; choose another.")
     return None
+
+
+def guessable(password):
+    """Among a cracker's first million guesses: a leaked password, a keyboard walk, a word and
+    digits (zxcvbn's estimate; its first 72 characters tell enough)."""
+    return zxcvbn(password[:72], user_inputs=SITE_WORDS)["score"] < 2
 
 
 def hash_password(password):
@@ -89,7 +99,8 @@ def change_password(user, current_password, new_password):
         raise AccountError(_("The current password is not right."))
     set_password(user, new_password)
     audit.record("password.changed", user, actor=user)
-    send_email(user.email, _("Your GO SMART password was changed"), "password_changed", user=user)
+    send_email(user.email, _l("Your GO SMART password was changed"), "password_changed", user=user,
+               locale=user.locale)
     db.session.commit()
 
 
@@ -153,8 +164,8 @@ def confirm_email(user):
 
 
 def send_email_confirmation(user):
-    send_email(user.email, _("Confirm your email address for GO SMART"), "email_confirmation",
-               user=user, token=email_confirmation_token(user))
+    send_email(user.email, _l("Confirm your email address for GO SMART"), "email_confirmation",
+               locale=user.locale, user=user, token=email_confirmation_token(user))
 
 
 def request_password_reset(email):
@@ -163,8 +174,8 @@ def request_password_reset(email):
     if user is None or not user.active:
         return
     audit.record("password.reset_requested", user, actor=user)
-    send_email(user.email, _("Reset your GO SMART password"), "password_reset",
-               user=user, token=password_reset_token(user))
+    send_email(user.email, _l("Reset your GO SMART password"), "password_reset",
+               locale=user.locale, user=user, token=password_reset_token(user))
     db.session.commit()
 
 

@@ -1,7 +1,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
+
+from .models import CertificateKind, CertificateLanguage
+
+LANGUAGE_CHOICES = [SelectChoice(language.value, language.label) for language in CertificateLanguage]
 
 
 class RevokeForm(FlaskForm):
@@ -13,3 +18,10 @@ class VerifyForm(FlaskForm):
         csrf = False
 
     code = StringField(_l("Verification code"), validators=[DataRequired(), Length(max=64)])
+
+
+class CertificateLanguagesForm(FlaskForm):
+    """The language each kind of certificate is issued in."""
+    membership = SelectField(CertificateKind.MEMBERSHIP.label, choices=LANGUAGE_CHOICES, validators=[DataRequired()])
+    honorary = SelectField(CertificateKind.HONORARY.label, choices=LANGUAGE_CHOICES, validators=[DataRequired()])
+    attendance = SelectField(CertificateKind.ATTENDANCE.label, choices=LANGUAGE_CHOICES, validators=[DataRequired()])

@@ -21,6 +21,34 @@ class CertificateKind(StrEnum):
                 "attendance": _l("Certificate of attendance")}[self]
 
 
+class CertificateLanguage(StrEnum):
+    """The language a kind of certificate is issued in: the secretariat's choice."""
+    ENGLISH = "en"
+    CHINESE = "zh"
+    BILINGUAL = "bilingual"
+
+    @property
+    def label(self):
+        return {"en": _l("English"), "zh": _l("Chinese (Traditional)"),
+                "bilingual": _l("Bilingual: Chinese and English")}[self]
+
+    @property
+    def locales(self):
+        """The locales the certificate is written in, the first one leading."""
+        return {"en": ("en",), "zh": ("zh_Hant_TW",), "bilingual": ("zh_Hant_TW", "en")}[self]
+
+
+class CertificateSetting(db.Model):
+    """Per kind of certificate, the language it is issued in (English when no row)."""
+
+    __tablename__ = "certificate_settings"
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    language: Mapped[str] = mapped_column(String(10), default=CertificateLanguage.ENGLISH)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
 class Certificate(db.Model):
     """The record of one issued PDF. The holder is named by type and id only: this package
     knows no domain, and the domains pass in plain data."""
@@ -41,7 +69,8 @@ class Certificate(db.Model):
     holder_id: Mapped[int] = mapped_column(Integer)
     holder_name: Mapped[str] = mapped_column(String(200))
     holder_name_local: Mapped[str | None] = mapped_column(String(200))
-    subject: Mapped[str] = mapped_column(String(300))  # the category, or the assembly attended
+    # The category, or the assembly attended: its title (200), city (100) and date.
+    subject: Mapped[str] = mapped_column(String(400))
     issued_on: Mapped[date] = mapped_column(Date)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

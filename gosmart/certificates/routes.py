@@ -8,8 +8,8 @@ from ..extensions import db, limiter
 from ..htmx import redirect_to, render
 from ..permissions import public, roles_required
 from . import bp, services
-from .forms import RevokeForm, VerifyForm
-from .models import Certificate
+from .forms import CertificateLanguagesForm, RevokeForm, VerifyForm
+from .models import Certificate, CertificateKind
 
 
 def pdf_response(certificate):
@@ -71,3 +71,18 @@ def revoke(certificate_id):
     else:
         flash(_("Certificate %(serial)s is revoked.", serial=certificate.serial), "success")
     return redirect_to(url_for("certificates.index"))
+
+
+@bp.route("/certificates/settings", methods=["GET", "POST"])
+@roles_required(Role.SECRETARIAT)
+def settings():
+    """The language of each kind of certificate: English, Chinese or both."""
+    current = services.certificate_languages()
+    form = CertificateLanguagesForm(data={str(kind): str(language) for kind, language in current.items()})
+    if form.validate_on_submit():
+        services.set_certificate_languages({kind: form[str(kind)].data for kind in CertificateKind},
+                                           current_user._get_current_object())
+        db.session.commit()
+        flash(_("Certificate languages saved. Certificates issued from now on follow them."), "success")
+        return redirect_to(url_for("certificates.settings"))
+    return render_template("certificates/settings.html", form=form)

@@ -3,18 +3,21 @@ certificate and what it is for; this package knows nothing of members or assembl
 import secrets
 from dataclasses import dataclass
 from datetime import date
+from itertools import zip_longest
 
-from flask import current_app
+from flask import current_app, render_template
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from .. import audit, uploads
 from ..audit import utcnow
 from ..extensions import db
+from ..i18n import language_tag
 from ..mail import external_url
-from ..pdf import qr_svg_data_uri, render_pdf
+from ..pdf import html_to_pdf, qr_svg_data_uri
 from ..queries import insert_ignoring_conflict
-from .models import Certificate, CertificateCounter, CertificateKind
+from .models import Certificate, CertificateCounter, CertificateKind, CertificateLanguage, CertificateSetting
 
 FOLDER = "certificates"
 
@@ -29,7 +32,8 @@ class Holder:
     id: int
     name: str
     name_local: str | None
-    subject: str       # what the certificate is for: the category, or the assembly attended
+    subject: str       # what the certificate is for: the category (may be a lazy_gettext string), or the
+                       # assembly attended; it is written in the certificate's language
 
 
 def reserve_serials(year, count=1):
@@ -47,11 +51,78 @@ def verification_url(code):
     return external_url("certificates.verify", code=code)
 
 
-def render(kind, holder, serial, code, issued_on):
+# --- Language: English, Chinese or both, the secretariat's choice per kind ---------------
+
+def certificate_language(kind):
+    setting = db.session.get(CertificateSetting, str(CertificateKind(kind)))
+    return CertificateLanguage(setting.language) if setting else CertificateLanguage.ENGLISH
+
+
+def certificate_languages():
+    """{kind: CertificateLanguage} for every kind of certificate."""
+    chosen = {s.kind: s.language for s in db.session.scalars(select(CertificateSetting))}
+    return {kind: CertificateLanguage(chosen.get(kind, CertificateLanguage.ENGLISH)) for kind in CertificateKind}
+
+
+def set_certificate_languages(choices, actor):
+    """Store {kind: language}; certificates issued from now on follow it. The caller commits."""
+    changed = {}
+    for kind, language in choices.items():
+        kind, language = CertificateKind(kind), CertificateLanguage(language)
+        setting = db.session.get(CertificateSetting, str(kind))
+        if (setting.language if setting else CertificateLanguage.ENGLISH) == language:
+            continue
+        if setting is None:
+            setting = CertificateSetting(kind=str(kind))
+            db.session.add(setting)
+        setting.language, setting.updated_by_id = str(language), getattr(actor, "id", None)
+        changed[str(kind)] = str(language)
+    if changed:
+        audit.record("certificate.languages_changed", actor=actor, object_type="certificate_settings",
+                     details=changed)
+    return changed
+
+
+def _signatories(locale):
+    english = current_app.config["CERTIFICATE_SIGNATORIES"]
+    if locale == "en":
+        return english
+    return current_app.config.get("CERTIFICATE_SIGNATORIES_ZH") or english
+
+
+def _wording(kind, holder, issued_on, locale):
+    """The certificate's text in one language. Names stay as the holder wrote them."""
+    with force_locale(locale):
+        subject = str(holder.subject)
+        if kind == CertificateKind.MEMBERSHIP:
+            line = _("is a member of GO SMART in the category %(subject)s.", subject=subject)
+        elif kind == CertificateKind.HONORARY:
+            line = _("is an honorary member of GO SMART. %(subject)s", subject=subject)
+        else:
+            line = _("attended %(subject)s.", subject=subject)
+        return {"lang": language_tag(locale), "subject": subject, "kind": str(kind.label),
+                "organization": _("Global Organization of Smart Cities"), "intro": _("This is to certify that"),
+                "line": line, "date": _("Issued on %(date)s", date=format_date(issued_on, "long")),
+                "verify": _("Verify at"), "signatories": _signatories(locale)}
+
+
+def certificate_html(kind, holder, serial, code, issued_on, language=None):
+    """The certificate's page, in `language` (by default the one chosen for its kind)."""
+    kind = CertificateKind(kind)
+    language = CertificateLanguage(language or certificate_language(kind))
+    wordings = [_wording(kind, holder, issued_on, locale) for locale in language.locales]
+    # Signature lines side by side; in two languages, each line in both.
+    signatures = list(zip_longest(*(w["signatories"] for w in wordings), fillvalue=""))
     url = verification_url(code)
-    return render_pdf("pdf/certificate.html", kind=CertificateKind(kind), holder=holder, serial=serial,
-                      issued_on=issued_on, verification_url=url, qr=qr_svg_data_uri(url),
-                      signatories=current_app.config["CERTIFICATE_SIGNATORIES"])
+    with force_locale(language.locales[0]):
+        return render_template("pdf/certificate.html", kind=kind, holder=holder, serial=serial, wordings=wordings,
+                               signatures=signatures, bilingual=len(wordings) > 1, verification_url=url,
+                               qr=qr_svg_data_uri(url))
+
+
+def render(kind, holder, serial, code, issued_on, language=None):
+    """The certificate's PDF (see certificate_html)."""
+    return html_to_pdf(certificate_html(kind, holder, serial, code, issued_on, language))
 
 
 def valid_certificate(kind, holder_type, holder_id):
@@ -69,11 +140,14 @@ def issue(kind, holder, actor=None, issued_on=None, replaces=None, serial=None):
     issued_on = issued_on or date.today()
     serial = serial or reserve_serials(issued_on.year)[0]
     code = secrets.token_urlsafe(24)  # 192 bits
-    pdf = render(kind, holder, serial, code, issued_on)
+    language = certificate_language(kind)
+    pdf = render(kind, holder, serial, code, issued_on, language)
+    with force_locale(language.locales[0]):
+        subject = str(holder.subject)  # the record says it as the certificate does
     stored = uploads.store_bytes(pdf, "pdf", FOLDER)
     certificate = Certificate(
         kind=kind, serial=serial, verification_code=code, holder_type=holder.type, holder_id=holder.id,
-        holder_name=holder.name, holder_name_local=holder.name_local, subject=holder.subject, issued_on=issued_on,
+        holder_name=holder.name, holder_name_local=holder.name_local, subject=subject, issued_on=issued_on,
         issued_by_id=getattr(actor, "id", None), sha256=stored.sha256, stored_name=stored.stored_name,
         replaces_id=replaces.id if replaces else None)
     db.session.add(certificate)

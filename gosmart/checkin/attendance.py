@@ -84,7 +84,11 @@ def start_bulk(assembly, actor, email_links=False):
     db.session.add(job)
     audit.record("certificate.bulk_started", job, actor=actor, details={"assembly": assembly.id, "total": total})
     db.session.commit()
-    run_bulk_job(job.id, email_links)
+    try:
+        run_bulk_job(job.id, email_links)
+    except Exception:  # the queue (Redis) is down: the job waits in the database, and the
+        # workers' check for stalled jobs (checkin/resume.py) starts it once the queue is back
+        current_app.logger.exception("bulk job %s saved but not queued", job.id)
     return job
 
 

@@ -12,7 +12,7 @@ from ..csvexport import csv_response
 from ..extensions import db
 from ..htmx import redirect_to, render, wants_fragment
 from ..members import services as member_services
-from ..members.forms import FOCUS_AREAS, SECTORS, country_name
+from ..members.forms import FOCUS_AREAS, SECTORS, country_name, topic_label
 from ..members.models import Organization
 from ..permissions import public, roles_required
 from . import bp, services
@@ -27,7 +27,7 @@ def _query_from_request():
     form.country.choices = [SelectChoice("", _("All countries"))] + [
         SelectChoice(c, country_name(c)) for c in countries]
     form.topic.choices = [SelectChoice("", _("All focus areas and sectors"))] + [
-        SelectChoice(t, t) for t in topics]
+        SelectChoice(t, topic_label(t)) for t in topics]
     form.validate()
     query = services.Query(text=form.value("q"), category=form.value("category"), country=form.value("country"),
                            topic=form.value("topic"), sort=form.value("sort", "name"),
@@ -49,6 +49,7 @@ def index():
     page = services.search(query, current_user)
     member_view = services.is_member_view(current_user)
     context = dict(form=form, page=page, query=query, member_view=member_view, country_name=country_name,
+                   topic_label=topic_label,
                    next_url=page.next_cursor and _page_url(query, after=page.next_cursor),
                    previous_url=page.previous_cursor and _page_url(query, before=page.previous_cursor))
     if wants_fragment():
@@ -75,7 +76,8 @@ def profile(organization_id):
         abort(404)
     return render_template("directory/profile.html", organization=organization,
                            visible=services.visible_fields(organization, current_user),
-                           topics=services.current_topics(organization), country_name=country_name)
+                           topics=services.current_topics(organization), country_name=country_name,
+                           topic_label=topic_label)
 
 
 @bp.route("/directory/<int:organization_id>/logo")
@@ -102,7 +104,7 @@ def _profile_form(organization, formdata=None):
     form = ProfileForm(formdata=formdata) if formdata is not None else ProfileForm()
     vocabulary = FOCUS_AREAS if organization.category == "city" else SECTORS
     topics = services.current_topics(organization)
-    form.topics.choices = [SelectChoice(t, t) for t in sorted(set(vocabulary) | set(topics))]
+    form.topics.choices = [SelectChoice(t, topic_label(t)) for t in sorted(set(vocabulary) | set(topics))]
     return form, topics
 
 

@@ -1,9 +1,11 @@
 """Application forms, one per category, built on one base so that inline
 validation and submission use the very same class."""
+import gettext
 import re
 from functools import cache
 
 import pycountry
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -15,6 +17,7 @@ from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Op
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..auth.forms import NewPassword
+from ..i18n import format_count
 from .models import Category, EventVisibility
 
 FOCUS_AREAS = ("smart mobility", "smart energy", "e-government", "health care", "public safety",
@@ -22,6 +25,16 @@ FOCUS_AREAS = ("smart mobility", "smart energy", "e-government", "health care", 
 SECTORS = ("mobility", "energy", "health", "iot", "ai", "govtech", "water", "security", "fintech",
            "education", "buildings", "environment")
 COMPANY_SIZES = ("1-49", "50-249", "250-999", "1000+")
+# The words shown for the stored keys above, in the reader's language; a research area an
+# academic member typed is shown as typed.
+TOPIC_LABELS = {
+    "smart mobility": _l("smart mobility"), "smart energy": _l("smart energy"), "e-government": _l("e-government"),
+    "health care": _l("health care"), "public safety": _l("public safety"), "education": _l("education"),
+    "water": _l("water"), "environment": _l("environment"), "housing and buildings": _l("housing and buildings"),
+    "economy and industry": _l("economy and industry"), "mobility": _l("mobility"), "energy": _l("energy"),
+    "health": _l("health"), "iot": _l("iot"), "ai": _l("ai"), "govtech": _l("govtech"), "security": _l("security"),
+    "fintech": _l("fintech"), "buildings": _l("buildings"),
+}
 ACADEMIC_KINDS = {"university": _l("University"), "research_institute": _l("Research institute"),
                   "corporate_body": _l("Corporate body")}
 PHONE = Regexp(r"^\+?[0-9 ()./-]{5,40}$", message=_l("Use digits, spaces and + ( ) - only, e.g. +886 2 2720 8889."))
@@ -41,20 +54,92 @@ def clean_text(value):
     return CONTROL.sub("", str(value)).replace("\r\n", "\n").strip()
 
 
-def _short_name(country):
-    # The name people use: "Taiwan", "South Korea", "Vietnam", not the ISO list's formal one.
-    return getattr(country, "common_name", None) or country.name
+# pycountry's catalog for each language of the interface (English needs none).
+COUNTRY_CATALOGS = {"zh_Hant_TW": "zh_TW"}
+# Where Taiwan's usage differs from the ISO catalog's translation.
+COUNTRY_NAMES_ZH_TW = {"AU": "澳洲", "ID": "印尼", "RU": "俄羅斯", "VA": "梵蒂岡", "KP": "北韓"}
 
 
 @cache
+def _country_catalog(locale):
+    language = COUNTRY_CATALOGS.get(locale)
+    if language is None:
+        return None
+    try:
+        return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
+    except OSError:
+        return None
+
+
+def _short_name(country, locale="en"):
+    # The name people use: "Taiwan", "South Korea", "Vietnam", not the ISO list's formal one;
+    # in Chinese, the name Taiwan uses (臺灣, 南韓, 越南).
+    english = getattr(country, "common_name", None) or country.name
+    catalog = _country_catalog(locale)
+    if catalog is None:
+        return english
+    if locale == "zh_Hant_TW" and country.alpha_2 in COUNTRY_NAMES_ZH_TW:
+        return COUNTRY_NAMES_ZH_TW[country.alpha_2]
+    for msgid in (english, country.name):
+        translated = catalog.gettext(msgid)
+        if translated != msgid:
+            return translated
+    return english
+
+
+def _current_locale():
+    return str(get_locale() or "en")
+
+
+@cache
+def _country_choices(locale):
+    names = sorted((_short_name(c, locale), c.alpha_2) for c in pycountry.countries)
+    return [SelectChoice("", _l("Choose a country"))] + [SelectChoice(code, name) for name, code in names]
+
+
+@cache
+def _country_names(locale):
+    return {c.alpha_2: _short_name(c, locale) for c in pycountry.countries}
+
+
 def country_choices():
-    countries = sorted(pycountry.countries, key=_short_name)
-    return [SelectChoice("", _l("Choose a country"))] + [SelectChoice(c.alpha_2, _short_name(c)) for c in countries]
+    """The countries in the request's language, by name (made once per language)."""
+    return _country_choices(_current_locale())
 
 
 def country_name(code):
-    country = pycountry.countries.get(alpha_2=code or "")
-    return _short_name(country) if country else code
+    return _country_names(_current_locale()).get((code or "").upper(), code)
+
+
+def topic_label(topic):
+    return TOPIC_LABELS.get(topic, topic)
+
+
+# An application's answers, as the forms below name them.
+ANSWER_LABELS = {
+    "population": _l("Population"), "head_of_government": _l("Head of government (name and title)"),
+    "smart_city_office": _l("Smart-city office or department"), "description": _l("Description"),
+    "registration_number": _l("Company registration number"), "size": _l("Company size (employees)"),
+    "solutions": _l("Solutions offered"), "kind": _l("Type"), "research_areas": _l("Research areas (comma separated)"),
+    "topics": _l("Focus areas or sectors"),
+}
+
+
+def answer_label(key):
+    return ANSWER_LABELS.get(key) or key.replace("_", " ").capitalize()
+
+
+def answer_text(key, value):
+    """One answer as text: topics and kinds in the reader's language, numbers as the language writes them."""
+    if key == "topics":
+        return ", ".join(str(topic_label(t)) for t in value or ())
+    if key == "kind":
+        return str(ACADEMIC_KINDS.get(value, value or ""))
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return format_count(value)
+    return "" if value is None else str(value)
 
 
 class RequiredToSubmit:
@@ -153,7 +238,7 @@ class CityApplicationForm(ApplicationForm):
         min=1, max=100_000_000, message=_l("Give the population as a whole number between 1 and 100,000,000."))])
     head_of_government = Line(_l("Head of government (name and title)"), submit_required=True)
     smart_city_office = Line(_l("Smart-city office or department"), submit_required=True)
-    focus_areas = CheckboxList(_l("Focus areas"), choices=[SelectChoice(a, a) for a in FOCUS_AREAS],
+    focus_areas = CheckboxList(_l("Focus areas"), choices=[SelectChoice(a, topic_label(a)) for a in FOCUS_AREAS],
                                validators=[Optional()])
     description = TextAreaField(_l("Smart-city priorities (optional)"), filters=[clean_text],
                                 validators=[Optional(), Length(max=4000)])
@@ -163,7 +248,7 @@ class CityApplicationForm(ApplicationForm):
 
 class IndustryApplicationForm(ApplicationForm):
     registration_number = Line(_l("Company registration number"), max_length=60, submit_required=True)
-    sectors = CheckboxList(_l("Sectors"), choices=[SelectChoice(s, s) for s in SECTORS], validators=[Optional()])
+    sectors = CheckboxList(_l("Sectors"), choices=[SelectChoice(s, topic_label(s)) for s in SECTORS], validators=[Optional()])
     size = SelectField(_l("Company size (employees)"),
                        choices=[SelectChoice("", _l("Choose"))] + [SelectChoice(s, s) for s in COMPANY_SIZES],
                        validators=[RequiredToSubmit()])
@@ -245,7 +330,7 @@ class HonoraryForm(FlaskForm):
     name = Line(_l("Name"), required=True)
     email = EmailField(_l("Email"), filters=[clean_line],
                        validators=[DataRequired(), Length(max=254), Email(check_deliverability=False)])
-    title = Line(_l("Title"))
+    title = Line(_l("Title or position"))
     affiliation = Line(_l("Affiliation"))
     citation = TextAreaField(_l("Citation"), filters=[clean_text],
                              validators=[DataRequired(), Length(max=2000)])

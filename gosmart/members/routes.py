@@ -1,5 +1,6 @@
 """Membership applications (apply, review), the member lifecycle, honorary members."""
 from flask import abort, flash, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from wtforms.fields.choices import SelectChoice
@@ -13,7 +14,7 @@ from ..permissions import public, roles_required, signed_in
 from . import bp, services
 from .forms import (
     ButtonForm, CommentForm, HonoraryForm, MemberStatusForm, QueueFilterForm, ReasonForm,
-    application_form_class, country_name,
+    answer_label, answer_text, application_form_class, country_name,
 )
 from .models import (
     Application, ApplicationDocument, ApplicationState, Category, MemberStatus, Organization,
@@ -62,7 +63,7 @@ def apply_new(category):
         account = None
         if not current_user.is_authenticated:
             account = {"name": form.applicant_name.data, "email": form.applicant_email.data,
-                       "password": form.password.data}
+                       "password": form.password.data, "locale": str(get_locale())}  # the language applied in
         try:
             application = services.start_application(
                 category, form.to_data(), applicant=current_user._get_current_object()
@@ -119,7 +120,7 @@ def application_detail(application_id):
         "members/application_detail.html", application=application, events=events,
         button=ButtonForm(), reason_form=ReasonForm(), comment_form=CommentForm(),
         warning=_duplicate_warning(application.name, application.country, application.id),
-        country_name=country_name,
+        country_name=country_name, answer_label=answer_label, answer_text=answer_text,
     )
 
 

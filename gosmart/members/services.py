@@ -96,13 +96,15 @@ def save_draft(application, data):
 
 
 def start_application(category, data, applicant=None, account=None):
-    """A new draft. A visitor gives `account` (name, email, password) and gets an
-    applicant account, signed in by the caller, with a link to confirm the email."""
+    """A new draft. A visitor gives `account` (name, email, password, and the locale they
+    applied in, for the emails) and gets an applicant account, signed in by the caller, with a
+    link to confirm the email."""
     category = Category(category)
     if applicant is None:
         if accounts.find_user(account["email"]):
             raise MembershipError(_("An account with this email already exists. Please sign in first."))
-        applicant = User(name=account["name"], email=account["email"], role=Role.APPLICANT)
+        applicant = User(name=account["name"], email=account["email"], role=Role.APPLICANT,
+                         locale=account.get("locale"))
         accounts.set_password(applicant, account["password"])
         db.session.add(applicant)
         db.session.flush()
@@ -132,15 +134,16 @@ def submit(application, actor):
         raise MembershipError(_("Please add at least one supporting document, such as a letter of intent."))
     action = "resubmit" if application.state == S.CHANGES_REQUESTED else "submit"
     _transition(application, action, actor)
-    send_email(application.applicant.email, _("We received your GO SMART membership application"),
-               "application_submitted", application=application, resubmitted=action == "resubmit")
+    send_email(application.applicant.email, _l("We received your GO SMART membership application"),
+               "application_submitted", locale=application.applicant.locale, application=application,
+               resubmitted=action == "resubmit")
     db.session.commit()
 
 
 def withdraw(application, actor):
     _transition(application, "withdraw", actor)
-    send_email(application.applicant.email, _("Your GO SMART membership application was withdrawn"),
-               "application_withdrawn", application=application)
+    send_email(application.applicant.email, _l("Your GO SMART membership application was withdrawn"),
+               "application_withdrawn", locale=application.applicant.locale, application=application)
     db.session.commit()
 
 
@@ -208,8 +211,9 @@ def comment(application, actor, message, visibility):
                                     message=message, visibility=visibility))
     audit.record("application.commented", application, actor=actor, details={"visibility": str(visibility)})
     if visibility == EventVisibility.APPLICANT:
-        send_email(application.applicant.email, _("The GO SMART secretariat commented on your application"),
-                   "application_comment", application=application, message=message)
+        send_email(application.applicant.email, _l("The GO SMART secretariat commented on your application"),
+                   "application_comment", locale=application.applicant.locale, application=application,
+                   message=message)
     db.session.commit()
 
 
@@ -217,8 +221,9 @@ def request_changes(application, actor, message):
     if not message or not message.strip():
         raise MembershipError(_("Say what should change."))
     _transition(application, "request_changes", actor, message.strip())
-    send_email(application.applicant.email, _("Your GO SMART application: changes requested"),
-               "application_changes_requested", application=application, message=message.strip())
+    send_email(application.applicant.email, _l("Your GO SMART application: changes requested"),
+               "application_changes_requested", locale=application.applicant.locale, application=application,
+               message=message.strip())
     db.session.commit()
 
 
@@ -226,8 +231,9 @@ def reject(application, actor, reason):
     if not reason or not reason.strip():
         raise MembershipError(_("Give the reason for the rejection."))
     _transition(application, "reject", actor, reason.strip())
-    send_email(application.applicant.email, _("Your GO SMART membership application"),
-               "application_rejected", application=application, reason=reason.strip())
+    send_email(application.applicant.email, _l("Your GO SMART membership application"),
+               "application_rejected", locale=application.applicant.locale, application=application,
+               reason=reason.strip())
     db.session.commit()
 
 
@@ -267,8 +273,8 @@ def approve(application, actor, today=None):
     audit.record("organization.created", organization, actor=actor,
                  details={"membership_number": organization.membership_number, "application": application.id})
     certificate = certificates.issue("membership", membership_holder(organization), actor, issued_on=today)
-    send_email(applicant.email, _("Welcome to GO SMART: your membership is approved"),
-               "application_approved", application=application, organization=organization,
+    send_email(applicant.email, _l("Welcome to GO SMART: your membership is approved"),
+               "application_approved", locale=applicant.locale, application=application, organization=organization,
                attachments=[(f"{certificate.serial}.pdf", "application/pdf", certificates.pdf_of(certificate))])
     db.session.commit()
     return organization
@@ -303,16 +309,18 @@ def change_member_status(organization, action, actor, reason=None, on=None):
     audit.record(f"organization.{action}", organization, actor=actor,
                  details={"from": seen, "to": str(target), **({"reason": reason} if reason else {})})
     for representative in organization.representatives:
-        send_email(representative.email, _("GO SMART membership of %(name)s", name=organization.name),
-                   "member_status_changed", organization=organization, action=action, user=representative)
+        send_email(representative.email, _l("GO SMART membership of %(name)s", name=organization.name),
+                   "member_status_changed", locale=representative.locale, organization=organization, action=action,
+                   user=representative)
     db.session.commit()
 
 
 # --- Certificates --------------------------------------------------------------
 
 def membership_holder(organization):
+    # The category label stays lazy: the certificate writes it in its own language.
     return certificates.Holder("organization", organization.id, organization.name, organization.name_local,
-                               str(organization.category_label))
+                               organization.category_label)
 
 
 def honorary_holder(honorary):

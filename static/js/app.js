@@ -2,6 +2,12 @@
 (function () {
   "use strict";
 
+  // The messages in the page's language (base.html puts them on <body>); English if absent.
+  var MESSAGES = {};
+  try { MESSAGES = JSON.parse(document.body.dataset.messages || "{}"); } catch (e) { MESSAGES = {}; }
+
+  function say(key, fallback) { return MESSAGES[key] || fallback; }
+
   function showError(text) {
     var box = document.getElementById("htmx-error");
     if (!box) { return; }
@@ -19,16 +25,17 @@
   document.addEventListener("htmx:responseError", function (event) {
     var xhr = event.detail.xhr;
     var messages = {
-      403: "You do not have permission to do this.",
-      404: "This item no longer exists.",
-      413: "The file is too large.",
-      429: "Too many attempts. Please wait a minute and try again.",
-      400: "The form expired. Please reload the page and try again."
+      403: say("403", "You do not have permission to do this."),
+      404: say("404", "This item no longer exists."),
+      413: say("413", "The file is too large."),
+      429: say("429", "Too many attempts. Please wait a minute and try again."),
+      400: say("400", "The form expired. Please reload the page and try again.")
     };
-    showError(messages[xhr.status] || ("Something went wrong (error " + xhr.status + "). Please try again."));
+    showError(messages[xhr.status] ||
+      say("error", "Something went wrong (error {status}). Please try again.").split("{status}").join(xhr.status));
   });
   document.addEventListener("htmx:sendError", function () {
-    showError("The server cannot be reached. Check the connection and try again.");
+    showError(say("offline", "The server cannot be reached. Check the connection and try again."));
   });
   document.addEventListener("htmx:beforeRequest", clearError);
 

@@ -15,10 +15,25 @@
   var csrf = form.querySelector("input[name=csrf_token]").value;
   var sending = false;
 
+  // The messages in the page's language (on the verdict template); English if absent.
+  var MESSAGES = {};
+  try { MESSAGES = JSON.parse(document.getElementById("verdict-template").dataset.messages || "{}"); }
+  catch (e) { MESSAGES = {}; }
+  function say(key, fallback, values) {
+    var text = MESSAGES[key] || fallback;
+    Object.keys(values || {}).forEach(function (name) { text = text.split("{" + name + "}").join(values[name]); });
+    return text;
+  }
+  function timeOf(iso) {
+    return new Date(iso).toLocaleTimeString(document.documentElement.lang || undefined);
+  }
+
   var VERDICT_TEXT = {
-    checked_in: "Checked in", already_checked_in: "Already checked in",
-    waiting_list: "On the waiting list — not admitted", cancelled: "Registration cancelled",
-    other_assembly: "Registered for another assembly", unknown_code: "Unknown code"
+    checked_in: say("checked_in", "Checked in"), already_checked_in: say("already_checked_in", "Already checked in"),
+    waiting_list: say("waiting_list", "On the waiting list — not admitted"),
+    cancelled: say("cancelled", "Registration cancelled"),
+    other_assembly: say("other_assembly", "Registered for another assembly"),
+    unknown_code: say("unknown_code", "Unknown code")
   };
 
   function newId() {
@@ -35,8 +50,9 @@
   function showQueue(queue) {
     queueBox.hidden = queue.length === 0;
     queueBox.textContent = queue.length === 1
-      ? "1 scan is queued: no connection. It will be sent when the connection returns."
-      : queue.length + " scans are queued: no connection. They will be sent when the connection returns.";
+      ? say("queued_one", "1 scan is queued: no connection. It will be sent when the connection returns.")
+      : say("queued_many", "{count} scans are queued: no connection. They will be sent when the connection returns.",
+            { count: queue.length });
   }
 
   function render(result, note) {
@@ -48,7 +64,8 @@
     box.querySelector(".verdict-person").textContent = who;
     var detail = [];
     if (result.verdict === "already_checked_in" && result.checked_in_at) {
-      detail.push("at " + result.checked_in_at + ", station " + (result.station || "—") + ", by " + (result.by || "—"));
+      detail.push(say("already_detail", "at {time}, station {station}, by {by}",
+                      { time: result.checked_in_at, station: result.station || "—", by: result.by || "—" }));
     }
     if (note) { detail.push(note); }
     box.querySelector(".verdict-detail").textContent = detail.join(" · ");
@@ -56,8 +73,8 @@
   }
 
   function renderQueued(scan) {
-    render({ verdict: "queued", message: "Queued — no connection" },
-      "Scanned at " + new Date(scan.scanned_at).toLocaleTimeString() + "; it will be sent when the connection returns.");
+    render({ verdict: "queued", message: say("queued", "Queued — no connection") },
+      say("scanned_at", "Scanned at {time}; it will be sent when the connection returns.", { time: timeOf(scan.scanned_at) }));
   }
 
   function post(scan) {
@@ -74,7 +91,7 @@
   }
 
   function submit(scan) {
-    render({ verdict: "pending", message: "Checking…" });
+    render({ verdict: "pending", message: say("checking", "Checking…") });
     post(scan).then(function (result) {
       if (result.error) { render({ verdict: "unknown_code", message: result.error }); return; }
       render(result);
@@ -95,7 +112,7 @@
     post(scan).then(function (result) {
       var rest = loadQueue().filter(function (s) { return s.client_id !== scan.client_id; });
       saveQueue(rest);
-      render(result, "queued scan from " + new Date(scan.scanned_at).toLocaleTimeString());
+      render(result, say("queued_from", "queued scan from {time}", { time: timeOf(scan.scanned_at) }));
       refreshCount();
       sending = false;
       flush();
@@ -177,7 +194,8 @@
       var detector = ("BarcodeDetector" in window) ? new window.BarcodeDetector({ formats: ["qr_code"] }) : null;
       loop(detector, document.createElement("canvas"));
     }).catch(function () {
-      render({ verdict: "unknown_code", message: "The camera is not available. Type the code or search by name." });
+      render({ verdict: "unknown_code",
+               message: say("no_camera", "The camera is not available. Type the code or search by name.") });
     });
   });
   document.getElementById("camera-stop").addEventListener("click", function () {

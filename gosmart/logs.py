@@ -1,0 +1,96 @@
+"""Logs: one JSON object per line on stdout in production, and one line per request.
+
+The request line carries the request id that the response returns in X-Request-ID and that
+error pages and audit entries show, so a user's "Reference: …" finds the line and the entry."""
+import json
+import logging
+import sys
+import time
+from datetime import datetime, timezone
+
+from flask import g, has_request_context, request
+from flask.logging import default_handler
+from sqlalchemy import inspect
+
+REQUEST_LOGGER = "gosmart.request"
+# Attributes every LogRecord has; anything else was passed in `extra=` and goes into the line.
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    """A log record as one JSON object: time (UTC, ISO 8601), level, logger, message, the
+    fields given in `extra=`, the request id when there is a request, and the traceback."""
+
+    def format(self, record):
+        line = {
+            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key not in _STANDARD and not key.startswith("_"):
+                line[key] = value
+        if "request_id" not in line and has_request_context() and "request_id" in g:
+            line["request_id"] = g.request_id
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, default=str, ensure_ascii=False)
+
+
+class StdoutHandler(logging.StreamHandler):
+    """Writes to whatever sys.stdout is when a line is written (test runners replace it)."""
+
+    def __init__(self):
+        super().__init__(sys.stdout)
+
+    @property
+    def stream(self):
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _value):
+        pass
+
+
+def configure(app):
+    """JSON lines on stdout for the app's loggers when LOG_FORMAT is "json" (production's
+    default); the request line when REQUEST_LOG is on."""
+    if app.config.get("LOG_FORMAT") == "json":
+        for name in ("gosmart", "flask-limiter"):
+            logger = logging.getLogger(name)
+            logger.removeHandler(default_handler)  # Flask's own, on stderr, in plain text
+            if not any(isinstance(h, StdoutHandler) for h in logger.handlers):
+                handler = StdoutHandler()
+                handler.setFormatter(JsonFormatter())
+                logger.addHandler(handler)
+            logger.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    if app.config.get("REQUEST_LOG"):
+        app.after_request(_log_request)
+
+
+def start_timer():
+    g.request_started = time.perf_counter()
+
+
+def _user_id():
+    """The id of the user this request already loaded, read from the identity map: logging
+    never queries the database (which may be the thing that just failed)."""
+    state = inspect(g.get("_login_user"), raiseerr=False)
+    return state.identity[0] if state is not None and state.identity else None
+
+
+QUIET_PATHS = {"/healthz", "/readyz"}  # a load balancer asks every few seconds; only failures are news
+
+
+def _log_request(response):
+    if request.path in QUIET_PATHS and response.status_code == 200:
+        return response
+    started = g.get("request_started")
+    duration = round((time.perf_counter() - started) * 1000, 1) if started else None
+    logging.getLogger(REQUEST_LOGGER).info(
+        "%s %s %s", request.method, request.path, response.status_code,
+        extra={"method": request.method, "path": request.path, "status": response.status_code,
+               "duration_ms": duration, "user_id": _user_id(), "request_id": g.get("request_id"),
+               "remote_addr": request.remote_addr})
+    return response
