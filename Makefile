@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 export FLASK_APP := wsgi.py
 
-.PHONY: run test system-deps venv clean-db translations messages
+.PHONY: run test bench system-deps venv clean-db translations messages
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ test: venv system-deps translations
 	else \
 	  echo "PostgreSQL run skipped: set GOSMART_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test to run it."; \
 	fi
+
+# The benchmark (not part of `make test`): README "Benchmark". BENCH_ARGS passes options to bench/run.py.
+bench: venv system-deps translations
+	@bench/system-deps.sh
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean-db:
 	rm -f instance/gosmart.db
