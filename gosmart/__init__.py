@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from config import CONFIGS, ProductionConfig
 
 from .mail import external_url  # (importing mail registers the send-after-commit hooks)
+from .permissions import may_open
 from . import backup, i18n, logs, main, outage
 from .assemblies import bp as assemblies_bp
 from .auth import bp as auth_bp
@@ -101,7 +102,7 @@ def _init_extensions(app):
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     huey.immediate = app.config.get("TASKS_IMMEDIATE", False)
-    app.jinja_env.globals.update(get_locale=get_locale, external_url=external_url)
+    app.jinja_env.globals.update(get_locale=get_locale, external_url=external_url, may_open=may_open)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to see this page.")

@@ -8,9 +8,10 @@ from datetime import date, timedelta
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from . import demo_members as data
+from .assemblies.models import Assembly
 from .audit import utcnow
 from .auth.models import Role, User
 from .auth.services import hash_password
@@ -21,6 +22,7 @@ from .members.models import (
     Application, ApplicationEvent, ApplicationState, Category, HonoraryMember, MembershipCounter, MemberStatus,
     Organization, OrganizationTopic,
 )
+from .minutes.models import Meeting
 from .mou.models import Mou, MouSignatory, MouState, Party, Visibility
 
 DEMO_PASSWORD = "gosmart-demo"
@@ -225,7 +227,17 @@ def load():
     _load_mous(users["secretariat@demo.gosmart.org"])
     load_assemblies(users["taipei@demo.gosmart.org"], users["door@demo.gosmart.org"])
     load_minutes(users["secretariat@demo.gosmart.org"])
+    _link_to_the_first_general_assembly()
     db.session.commit()
+
+
+def _link_to_the_first_general_assembly():
+    """The LGAQ MOU was signed, and the committees met, at the First General Assembly (2019-03-27)."""
+    assembly_id = db.session.scalar(select(Assembly.id).where(Assembly.title == "First General Assembly"))
+    db.session.execute(update(Mou).where(Mou.partner_name == "Local Government Association of Queensland",
+                                         Mou.assembly_id.is_(None)).values(assembly_id=assembly_id))
+    db.session.execute(update(Meeting).where(Meeting.held_on == date(2019, 3, 27), Meeting.assembly_id.is_(None))
+                       .values(assembly_id=assembly_id))
 
 
 def print_logins():

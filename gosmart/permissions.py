@@ -66,3 +66,14 @@ def route_policies(app=None):
         view = app.view_functions[rule.endpoint]
         policies[rule.endpoint] = getattr(view, "access_policy", None)
     return policies
+
+
+def may_open(endpoint):
+    """Whether the current user passes `endpoint`'s declared policy (templates use it to link
+    only to pages the reader may open; object-level rules still apply there)."""
+    policy = getattr(current_app.view_functions.get(endpoint), "access_policy", None) or frozenset()
+    if PUBLIC in policy:
+        return True
+    if not current_user.is_authenticated:
+        return False
+    return SIGNED_IN in policy or current_user.role in policy

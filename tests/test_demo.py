@@ -1,7 +1,12 @@
+from datetime import date
+
 from sqlalchemy import func, select
 
+from gosmart.assemblies.models import Assembly
 from gosmart.auth.models import User
 from gosmart.members.models import Application, HonoraryMember, Organization
+from gosmart.minutes.models import Meeting
+from gosmart.mou.models import Mou
 from gosmart.extensions import db
 from gosmart.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 
@@ -57,3 +62,12 @@ def test_demo_reproduces_the_figures_of_2019_06_19(app):
     mine = db.session.scalar(select(Application).join(Application.applicant)
                              .where(User.email == "applicant@demo.gosmart.org"))
     assert mine is not None
+
+
+def test_the_lgaq_mou_and_the_first_committee_meetings_link_to_the_first_general_assembly(app):
+    app.test_cli_runner().invoke(args=["demo", "load"])
+    assembly = db.session.scalar(select(Assembly).where(Assembly.title == "First General Assembly"))
+    lgaq = db.session.scalar(select(Mou).where(Mou.partner_name == "Local Government Association of Queensland"))
+    meetings = db.session.scalars(select(Meeting).where(Meeting.held_on == date(2019, 3, 27))).all()
+    assert lgaq.assembly_id == assembly.id
+    assert meetings and {m.assembly_id for m in meetings} == {assembly.id}

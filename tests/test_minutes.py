@@ -12,6 +12,7 @@ from gosmart.extensions import db
 from gosmart.minutes import services
 from gosmart.minutes.models import Committee, CommitteeMember, Meeting, Minutes, MinutesRevision
 
+from .test_assemblies import make_assembly
 from .minutes_fixtures import (  # noqa: F401  (fixtures)
     committee, count, draft, form_post, in_threads, needs_postgres, revision_count, save, secretariat, signed_in,
     taipei,
@@ -123,10 +124,24 @@ def test_a_new_meeting_starts_draft_minutes_with_the_committee_present(staff, co
     assert revision_count(minutes) == 1 and "minutes.created" in actions()
 
 
+def test_a_meeting_held_at_an_assembly_links_to_it(staff, committee, users, make_client):
+    assembly = make_assembly(title="First General Assembly")
+    url = f"/committees/{committee.id}"
+    assert "First General Assembly" in text(staff.get(url))  # offered in the new meeting's form
+    response = staff.post_form(url + "/meetings", {"held_on": "2019-06-19", "place": "TICC",
+                                                   "assembly_id": str(assembly.id)}, page=url)
+    assert response.status_code == 303
+    minutes = db.session.scalar(select(Minutes))
+    assert minutes.meeting.assembly_id == assembly.id
+    assert f'href="/assemblies/{assembly.id}">First General Assembly</a>' in text(staff.get(f"/minutes/{minutes.id}"))
+
+
 @pytest.mark.parametrize("data, message", [
     ({"held_on": "", "place": "Taipei"}, "Give the date"),
     ({"held_on": "2019-02-30", "place": "Taipei"}, "Not a valid date value."),
     ({"held_on": "2019-03-27", "place": ""}, "This field is required."),
+    ({"held_on": "2019-03-27", "place": "Taipei", "assembly_id": "999999"}, "This assembly does not exist."),
+    ({"held_on": "2019-03-27", "place": "Taipei", "assembly_id": "first"}, "Invalid Choice"),
 ])
 def test_bad_meeting_input_is_refused_and_nothing_is_written(staff, committee, data, message):
     url = f"/committees/{committee.id}"

@@ -14,6 +14,8 @@ from gosmart.extensions import db
 from gosmart.mou import services
 from gosmart.mou.models import Mou, MouSignatory, MouStatus, Visibility
 
+from .test_assemblies import make_assembly
+
 PDF = weasyprint.HTML(string="<p>Memorandum of understanding</p>").write_pdf()
 _png = io.BytesIO()
 Image.new("RGB", (4, 4)).save(_png, "PNG")
@@ -282,12 +284,32 @@ def test_an_htmx_submit_gets_hx_redirect(secretariat):
     assert response.headers["HX-Redirect"] == f"/mous/{db.session.scalar(select(Mou.id))}"
 
 
+def test_an_mou_signed_at_an_assembly_links_to_it_for_those_who_may_open_it(secretariat, make_client):
+    assembly = make_assembly(title="First General Assembly")
+    response = post_mou(secretariat, assembly_id=str(assembly.id), visibility="public")
+    assert response.status_code == 303
+    mou = db.session.scalar(select(Mou))
+    assert mou.assembly_id == assembly.id
+    page = secretariat.get(f"/mous/{mou.id}").get_data(as_text=True)
+    assert f'href="/assemblies/{assembly.id}">First General Assembly</a>' in page
+    mou.state, mou.signed_on = "signed", date(2019, 6, 19)  # visitors see signed public MOUs only
+    db.session.commit()
+    visitor = make_client().get(f"/mous/{mou.id}").get_data(as_text=True)
+    assert "First General Assembly" in visitor and f'href="/assemblies/{assembly.id}"' not in visitor
+    # A renewal starts without the assembly: it is signed elsewhere, later.
+    renewal_form = secretariat.get(f"/mous/new?renews={mou.id}").get_data(as_text=True)
+    assembly_select = renewal_form[renewal_form.index('name="assembly_id"'):]
+    assembly_select = assembly_select[:assembly_select.index("</select>")]
+    assert "First General Assembly" in assembly_select and f'selected value="{assembly.id}"' not in assembly_select
+
+
 BAD_INPUT = [
     ({"effective_on": "2024-06-01", "expires_on": "2024-05-31"}, None, "The expiry date is before the effective date."),
     ({"partner_name": "", "partner_country": ""}, None,
      "Give the partner: choose a member organization or name an outside body."),
     ({"partner_country": ""}, None, "outside body&#39;s country."),
     ({"title": ""}, None, "Give the MOU"),
+    ({"assembly_id": "999999"}, None, "This assembly does not exist."),
     ({}, (b"<html><script>alert(1)</script></html>", "mou.pdf"), "This file is not a PDF."),
     ({}, (PNG, "scan.pdf"), "This file is not a PDF."),
     # A good PDF with a bad date: the PDF was stored, and must be removed again.

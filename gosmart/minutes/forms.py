@@ -79,6 +79,13 @@ class CommitteeMemberForm(FlaskForm):
 class MeetingForm(FlaskForm):
     held_on = DateField(_l("Date of the meeting"), validators=[InputRequired(message=GIVE_THE_DATE)])
     place = Line(_l("Place"), required=True)
+    assembly_id = SelectField(_l("Held at the assembly"), coerce=optional_id,
+                              validate_choice=False)
+
+    def set_assemblies(self, assemblies):
+        """(id, title, starts_at) of the assemblies, the latest first."""
+        self.assembly_id.choices = [SelectChoice("", _l("— none —"))] + [
+            SelectChoice(str(i), f"{title} ({starts_at:%Y-%m-%d})") for i, title, starts_at in assemblies]
 
 
 # --- The minutes ------------------------------------------------------------------------

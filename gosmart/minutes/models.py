@@ -130,10 +130,13 @@ class Meeting(db.Model):
     committee_id: Mapped[int] = mapped_column(ForeignKey("committees.id"))
     held_on: Mapped[date] = mapped_column(Date, index=True)
     place: Mapped[str] = mapped_column(String(200))
+    # The assembly the meeting was held at, if any.
+    assembly_id: Mapped[int | None] = mapped_column(ForeignKey("assemblies.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     committee = relationship("Committee", lazy="joined")
     minutes = relationship("Minutes", back_populates="meeting", uselist=False)
+    assembly = relationship("Assembly")
 
 
 class Minutes(db.Model):

@@ -78,9 +78,12 @@ def _committee_page(committee, member_form=None, meeting_form=None, status=200):
     if member_form is None:
         member_form = CommitteeMemberForm(formdata=None)
         member_form.set_organizations(services.organization_choices())
+    if meeting_form is None:
+        meeting_form = MeetingForm(formdata=None)
+        meeting_form.set_assemblies(services.assembly_choices())
     return render_template("minutes/committee_detail.html", committee=committee,
                            meetings=services.meetings_of(committee), member_form=member_form,
-                           meeting_form=meeting_form or MeetingForm(formdata=None), button=ButtonForm()), status
+                           meeting_form=meeting_form, button=ButtonForm()), status
 
 
 @bp.route("/committees/<int:committee_id>")
@@ -126,9 +129,14 @@ def committee_member_remove(committee_id, member_id):
 def meeting_new(committee_id):
     committee = db.get_or_404(Committee, committee_id)
     form = MeetingForm()
+    form.set_assemblies(services.assembly_choices())
     if form.validate_on_submit():
-        minutes = services.create_minutes(committee, form.held_on.data, form.place.data,
-                                          current_user._get_current_object())
+        try:
+            minutes = services.create_minutes(committee, form.held_on.data, form.place.data,
+                                              current_user._get_current_object(), assembly_id=form.assembly_id.data)
+        except services.MinutesError as error:
+            form.assembly_id.errors.append(str(error))
+            return _committee_page(committee, meeting_form=form, status=422)
         flash(_("The meeting is added; write its minutes below."), "success")
         return redirect_to(url_for("minutes.minutes_edit", minutes_id=minutes.id))
     return _committee_page(committee, meeting_form=form, status=422)

@@ -33,6 +33,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import contains_eager, defer, joinedload, selectinload
 
 from .. import audit
+from ..assemblies.models import Assembly
 from ..audit import utcnow
 from ..extensions import db
 from ..members.models import MemberStatus, Organization
@@ -321,9 +322,17 @@ def diff(old_content, new_content, context=3):
 
 # --- Lifecycle ----------------------------------------------------------------------------
 
-def create_minutes(committee, held_on, place, actor):
-    """A meeting and its draft minutes, revision 1."""
-    meeting = Meeting(committee=committee, held_on=held_on, place=place)
+def assembly_choices():
+    """(id, title, starts_at) of assemblies and meetings, the latest first, for "held at"."""
+    return db.session.execute(
+        select(Assembly.id, Assembly.title, Assembly.starts_at).order_by(Assembly.starts_at.desc())).all()
+
+
+def create_minutes(committee, held_on, place, actor, assembly_id=None):
+    """A meeting (held at the assembly `assembly_id`, if given) and its draft minutes, revision 1."""
+    if assembly_id is not None and db.session.get(Assembly, assembly_id) is None:
+        raise MinutesError(_("This assembly does not exist."))
+    meeting = Meeting(committee=committee, held_on=held_on, place=place, assembly_id=assembly_id)
     content = new_content(committee, held_on, place)
     minutes = Minutes(meeting=meeting, state=S.DRAFT, content=content, current_revision=1,
                       search_text=plain_text(content).lower())

@@ -64,20 +64,23 @@ class MouForm(FlaskForm):
     visibility = SelectField(_l("Who may see it"), default=Visibility.SECRETARIAT.value,
                              choices=[SelectChoice(v.value, v.label) for v in Visibility])
     renews_id = SelectField(_l("Renews"), coerce=optional_int, validate_choice=False)
+    assembly_id = SelectField(_l("Signed at the assembly or meeting"), coerce=optional_int, validate_choice=False)
     document = FileField(_l("Signed document (PDF, at most 20 MB)"),
                          validators=[uploads.AcceptedUpload(uploads.MOU_DOCUMENT)])
 
-    def set_choices(self, organizations, renewable):
+    def set_choices(self, organizations, renewable, assemblies=()):
         self.partner_organization_id.choices = [SelectChoice("", _l("— an outside body —"))] + [
             SelectChoice(str(i), name) for i, name in organizations]
         self.renews_id.choices = [SelectChoice("", _l("— nothing (a first MOU) —"))] + [
             SelectChoice(str(i), f"{title} ({signed_on.year if signed_on else _l('draft')})")
             for i, title, signed_on in renewable]
+        self.assembly_id.choices = [SelectChoice("", _l("— none —"))] + [
+            SelectChoice(str(i), f"{title} ({starts_at:%Y-%m-%d})") for i, title, starts_at in assemblies]
 
     def load(self, data):
         """Fill the form from MouData, with blank signatory rows to add more."""
         for name in ("title", "partner_organization_id", "partner_name", "partner_country", "signed_on",
-                     "signing_place", "effective_on", "expires_on", "scope", "visibility", "renews_id"):
+                     "signing_place", "effective_on", "expires_on", "scope", "visibility", "renews_id", "assembly_id"):
             self[name].data = getattr(data, name)
         while self.signatories.entries:
             self.signatories.pop_entry()
@@ -94,6 +97,7 @@ class MouForm(FlaskForm):
             signed_on=self.signed_on.data, signing_place=self.signing_place.data or None,
             effective_on=self.effective_on.data, expires_on=self.expires_on.data,
             scope=self.scope.data or "", visibility=self.visibility.data, renews_id=self.renews_id.data or None,
+            assembly_id=self.assembly_id.data or None,
             # A row without a name is a blank row, not a signatory.
             signatories=[Signatory(row.form.name.data, row.form.title.data or None, row.form.party.data)
                          for row in self.signatories if row.form.name.data],

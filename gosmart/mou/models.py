@@ -105,6 +105,8 @@ class Mou(db.Model):
     expires_on: Mapped[date | None] = mapped_column(Date, index=True)
     scope: Mapped[str] = mapped_column(Text, default="")
     renews_id: Mapped[int | None] = mapped_column(ForeignKey("mous.id"), index=True)
+    # The assembly or meeting at which it was signed, if any.
+    assembly_id: Mapped[int | None] = mapped_column(ForeignKey("assemblies.id"), index=True)
     # The signed document, stored by gosmart.uploads under a generated name.
     document_stored_name: Mapped[str | None] = mapped_column(String(100), unique=True)
     document_name: Mapped[str | None] = mapped_column(String(255))
@@ -118,6 +120,7 @@ class Mou(db.Model):
 
     partner_organization = relationship("Organization", lazy="joined")
     renews = relationship("Mou", remote_side=[id], foreign_keys=[renews_id])
+    assembly = relationship("Assembly")
     signatories = relationship("MouSignatory", back_populates="mou", order_by="MouSignatory.position",
                                cascade="all, delete-orphan")
 

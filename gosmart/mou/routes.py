@@ -100,7 +100,8 @@ def document(mou_id):
 
 def _mou_form(mou=None):
     form = MouForm()
-    form.set_choices(services.partner_choices(), services.renewable_choices(exclude_id=mou.id if mou else None))
+    form.set_choices(services.partner_choices(), services.renewable_choices(exclude_id=mou.id if mou else None),
+                     services.assembly_choices())
     return form
 
 

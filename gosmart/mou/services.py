@@ -12,6 +12,7 @@ from sqlalchemy import extract, literal, or_, select, update
 from sqlalchemy.orm import aliased, contains_eager
 
 from .. import audit
+from ..assemblies.models import Assembly
 from ..audit import utcnow
 from ..extensions import db
 from ..members.models import Organization
@@ -53,11 +54,12 @@ class MouData:
     scope: str = ""
     visibility: str = Visibility.SECRETARIAT
     renews_id: int | None = None
+    assembly_id: int | None = None
     signatories: list = field(default_factory=list)
 
 
 FIELDS = ("title", "partner_organization_id", "partner_name", "partner_country", "signed_on", "signing_place",
-          "effective_on", "expires_on", "scope", "visibility", "renews_id")
+          "effective_on", "expires_on", "scope", "visibility", "renews_id", "assembly_id")
 
 
 # --- Rules ----------------------------------------------------------------------------
@@ -101,6 +103,8 @@ def check(data, today, mou=None):
             errors["renews_id"] = _("The MOU this one renews does not exist.")
         elif mou is not None and mou.id in {m.id for m in [renewed] + earlier_in_chain(renewed)}:
             errors["renews_id"] = _("An MOU cannot renew itself or one of its own renewals.")
+    if data.assembly_id is not None and db.session.get(Assembly, data.assembly_id) is None:
+        errors["assembly_id"] = _("This assembly does not exist.")
     if len(data.signatories) > MAX_SIGNATORIES:
         errors["signatories"] = _("At most %(n)d signatories.", n=MAX_SIGNATORIES)
     elif any(s.party not in {p.value for p in Party} or not (s.name or "").strip() for s in data.signatories):
@@ -348,11 +352,17 @@ def renewable_choices(exclude_id=None):
     return db.session.execute(statement).all()
 
 
+def assembly_choices():
+    """(id, title, starts_at) of assemblies and meetings, the latest first, for "signed at"."""
+    return db.session.execute(
+        select(Assembly.id, Assembly.title, Assembly.starts_at).order_by(Assembly.starts_at.desc())).all()
+
+
 def data_of(mou, renewal=False):
     """The form's starting values: the MOU as it is, or (`renewal`) a new draft that renews it."""
     data = MouData(**{name: getattr(mou, name) for name in FIELDS})
     data.signatories = [Signatory(s.name, s.title, s.party) for s in mou.signatories]
     if renewal:
         data.renews_id = mou.id
-        data.signed_on = data.signing_place = data.effective_on = data.expires_on = None
+        data.signed_on = data.signing_place = data.effective_on = data.expires_on = data.assembly_id = None
     return data
