@@ -95,6 +95,9 @@ class Config:
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")
 
     DEMO_ALLOWED = False
+    # The directory's headline figures and filter lists may be this many seconds behind (per
+    # process; production's default is 30, elsewhere changes show at once).
+    DIRECTORY_FIGURES_SECONDS = int(os.environ.get("DIRECTORY_FIGURES_SECONDS", 0))
     TRUSTED_HOSTS = [h for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h] or None
 
     # Logs: "json" writes one JSON object per line on stdout; REQUEST_LOG adds a line per request.
@@ -137,6 +140,7 @@ class ProductionConfig(Config):
     PROXY_FIX = int(os.environ.get("PROXY_FIX", 0))
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
     REQUEST_LOG = _bool("REQUEST_LOG", True)
+    DIRECTORY_FIGURES_SECONDS = int(os.environ.get("DIRECTORY_FIGURES_SECONDS", 30))
 
     @classmethod
     def check(cls, settings):

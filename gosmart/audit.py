@@ -21,6 +21,8 @@ class AuditEntry(db.Model):
     __table_args__ = (
         Index("ix_audit_entries_object", "object_type", "object_id"),
         Index("ix_audit_entries_created_at", "created_at"),
+        # One person's entries, newest first (the audit log's "who" filter).
+        Index("ix_audit_entries_actor_email", "actor_email", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

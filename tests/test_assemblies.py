@@ -1,5 +1,7 @@
 """Assemblies, registration, quotas, capacity, the waiting list, e-tickets."""
+import html
 import io
+import re
 import threading
 from datetime import datetime, timedelta, timezone
 
@@ -13,6 +15,8 @@ from gosmart.audit import AuditEntry
 from gosmart.auth.models import Role, User
 from gosmart.extensions import db
 from gosmart.members.models import MemberStatus
+
+from .test_directory import count_queries  # noqa: F401  (fixture)
 
 NOW = datetime.now(timezone.utc)
 
@@ -276,6 +280,42 @@ def test_secretariat_registration_list_filters_and_csv(assembly, rep, users, mak
     assert "=cmd()" in fragment and "Delegate 0" not in fragment and "<html" not in fragment
     csv = staff.get(f"/assemblies/{assembly.id}/registrations.csv").data.decode("utf-8-sig")
     assert "'=cmd()" in csv and "Delegate 1" in csv
+
+
+def test_the_registration_list_filters_by_the_organization_s_name_or_membership_number(assembly, rep, users,
+                                                                                        make_client):
+    services.register(assembly, rep, **person(0))
+    staff = make_client()
+    staff.login(users[Role.SECRETARIAT].email)
+    url = f"/assemblies/{assembly.id}/registrations"
+    for typed, found in (("taipei", True), ("gs-2019-0001", True), ("Kaohsiung", False), ("%", False)):
+        page = staff.get(url, query_string={"organization": typed}, headers={"HX-Request": "true"})
+        assert page.status_code == 200 and ("Delegate 0" in page.get_data(as_text=True)) == found, typed
+
+
+def test_the_registration_list_is_paged_by_id_and_a_later_page_costs_what_the_first_does(users, make_client,
+                                                                                        count_queries):
+    assembly = make_assembly(capacity=200, quota=200)
+    db.session.add_all([Registration(assembly_id=assembly.id, name=f"Guest {i:03d}", email=f"g{i}@x.example",
+                                     role="guest", state="confirmed", checkin_token=f"token-{i}")
+                        for i in range(120)])
+    db.session.commit()
+    staff = make_client()
+    staff.login(users[Role.SECRETARIAT].email)
+    url = f"/assemblies/{assembly.id}/registrations?state=confirmed"
+    names = []
+    queries = []
+    while url:
+        count_queries["n"] = 0
+        page = staff.get(url, headers={"HX-Request": "true"}).get_data(as_text=True)
+        queries.append(count_queries["n"])
+        names += re.findall(r"<td>(Guest \d{3})<br>", page)
+        found = re.search(r'href="([^"]+)"[^>]*rel="next"', page)
+        url = html.unescape(found.group(1)) if found else None
+        assert url is None or "state=confirmed" in url  # the filter goes along
+    assert names == [f"Guest {i:03d}" for i in range(120)]  # every one once, in order, 50 a page
+    assert len(queries) == 3 and len(set(queries)) == 1
+    assert staff.get(f"/assemblies/{assembly.id}/registrations?after=x").status_code == 200  # ignored
 
 
 def test_cancelling_an_assembly_notifies_every_registrant(assembly, rep, users, outbox):

@@ -77,6 +77,23 @@ def test_audit_log_answers_who_approved_this_application(users, make_client):
     assert "application.comment" in by_who and "application.approve" not in by_who
 
 
+def test_a_whole_address_finds_that_person_only_and_the_object_kinds_are_offered(users, make_client):
+    secretariat = users[Role.SECRETARIAT]
+    audit.record("test.one", actor=secretariat, object_type="Widget", object_id="1")
+    db.session.add(AuditEntry(action="test.other", actor_email=secretariat.email + ".au", object_type="Gadget"))
+    db.session.commit()
+    client = make_client()
+    client.login(secretariat.email)
+    exact = client.get(f"/secretariat/audit?who={secretariat.email.upper()}",
+                       headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "test.one" in exact and "test.other" not in exact  # not a longer address that starts the same
+    prefix = client.get(f"/secretariat/audit?who={secretariat.email[:4]}", headers={"HX-Request": "true"})
+    assert "test.one" in prefix.get_data(as_text=True) and "test.other" in prefix.get_data(as_text=True)
+    page = client.get("/secretariat/audit").get_data(as_text=True)
+    assert '<option value="Gadget">' in page and '<option value="Widget">' in page
+    assert services.object_types() == sorted(services.object_types())
+
+
 def test_audit_paging_and_date_filters(users, make_client):
     for i in range(120):
         audit.record(f"test.entry{i:03d}", object_type="Thing", object_id=str(i), actor=users[Role.SECRETARIAT])

@@ -76,7 +76,8 @@ class RegistrationFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    organization = SelectField(_l("Organization"), validators=[Optional()])
+    # Typed, not chosen from a list: the largest assemblies have thousands of organizations.
+    organization = StringField(_l("Organization"), filters=[clean_line], validators=[Optional(), Length(max=100)])
     state = SelectField(_l("State"), validators=[Optional()], choices=[SelectChoice("", _l("All states"))] +
                         [SelectChoice(s.value, s.label) for s in RegistrationState])
     role = SelectField(_l("Role"), validators=[Optional()], choices=[SelectChoice("", _l("All roles"))] +

@@ -1,15 +1,14 @@
 """Assemblies and meetings, delegate registration, e-tickets, badges."""
+from urllib.parse import urlencode
+
 from flask import Response, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from wtforms.fields.choices import SelectChoice
 
 from ..auth.models import Role
 from ..csvexport import csv_response
 from ..extensions import db
 from ..htmx import redirect_to, render
-from ..members.models import Organization
 from ..permissions import roles_required
 from . import bp, services
 from .forms import (
@@ -213,36 +212,34 @@ def _pdf(data, filename):
 
 # --- The secretariat's registration list ---------------------------------------------------
 
-def _registration_filters(assembly):
+def _registration_filters():
     form = RegistrationFilterForm(request.args)
-    organizations = db.session.execute(
-        select(Organization.id, Organization.name).where(Organization.id.in_(
-            select(Registration.organization_id).where(Registration.assembly_id == assembly.id)))
-        .order_by(Organization.name)).all()
-    form.organization.choices = [SelectChoice("", _("All organizations"))] + [
-        SelectChoice(str(i), n) for i, n in organizations]
     form.validate()
-    return form, {"organization_id": int(form.organization.data) if form.organization.data and not
-                  form.organization.errors else None,
-                  "state": form.state.data if not form.state.errors else None,
-                  "role": form.role.data if not form.role.errors else None}
+    value = lambda name: None if form[name].errors else (form[name].data or None)  # noqa: E731
+    return form, {"organization": value("organization"), "state": value("state"), "role": value("role")}
 
 
 @bp.route("/assemblies/<int:assembly_id>/registrations")
 @roles_required(Role.SECRETARIAT)
 def registrations(assembly_id):
     assembly = _assembly(assembly_id)
-    form, filters = _registration_filters(assembly)
+    form, filters = _registration_filters()
+    after = request.args.get("after", type=int)
+    rows, next_after = services.registrations_page(assembly, after=after if after and after > 0 else None, **filters)
+    query = {k: v for k, v in request.args.items() if k in ("organization", "state", "role") and v}
     return render("assemblies/registrations.html", block="registration_table", assembly=assembly, form=form,
-                  registrations=services.registrations_of(assembly, **filters, limit=2000),
-                  counts=services.counts(assembly), button=ButtonForm(), query=request.query_string.decode())
+                  registrations=rows, counts=services.counts(assembly), button=ButtonForm(),
+                  query=urlencode(query), first_url=url_for("assemblies.registrations", assembly_id=assembly.id,
+                                                            **query) if after else None,
+                  next_url=url_for("assemblies.registrations", assembly_id=assembly.id, after=next_after, **query)
+                  if next_after else None)
 
 
 @bp.route("/assemblies/<int:assembly_id>/registrations.csv")
 @roles_required(Role.SECRETARIAT)
 def registrations_csv(assembly_id):
     assembly = _assembly(assembly_id)
-    _form, filters = _registration_filters(assembly)
+    _form, filters = _registration_filters()
     return csv_response(f"registrations-{assembly.id}.csv", services.EXPORT_HEADER,
                         services.export_rows(assembly, **filters))
 

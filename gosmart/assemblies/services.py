@@ -7,7 +7,7 @@ import secrets
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
@@ -15,8 +15,9 @@ from ..audit import utcnow
 from ..auth.models import Role, normalize_email
 from ..extensions import db
 from ..mail import send_email
+from ..members.models import Organization
 from ..pdf import qr_svg_data_uri, render_pdf
-from ..queries import insert_ignoring_conflict
+from ..queries import contains, insert_ignoring_conflict
 from .models import (
     Assembly, DelegateRole, QuotaUse, Registration, RegistrationState as RS, aware,
 )
@@ -291,8 +292,12 @@ def _notify(registration, template, **context):
 
 # --- Lists ----------------------------------------------------------------------------------
 
-def registrations_of(assembly, organization_id=None, user_id=None, state=None, role=None, limit=None):
+def _registrations_query(assembly, organization_id=None, user_id=None, state=None, role=None, organization=None):
+    """`organization`: text that the organization's name or membership number contains."""
     query = select(Registration).where(Registration.assembly_id == assembly.id)
+    if organization:
+        query = query.where(Registration.organization_id.in_(select(Organization.id).where(or_(
+            contains(Organization.name, organization), contains(Organization.membership_number, organization)))))
     if organization_id:
         query = query.where(Registration.organization_id == organization_id)
     if user_id:
@@ -301,10 +306,27 @@ def registrations_of(assembly, organization_id=None, user_id=None, state=None, r
         query = query.where(Registration.state == state)
     if role:
         query = query.where(Registration.role == role)
-    query = query.order_by(Registration.id)
+    return query.order_by(Registration.id)
+
+
+def registrations_of(assembly, limit=None, **filters):
+    query = _registrations_query(assembly, **filters)
     if limit:
         query = query.limit(limit)
     return db.session.scalars(query).all()
+
+
+REGISTRATION_PAGE = 50
+
+
+def registrations_page(assembly, after=None, page_size=REGISTRATION_PAGE, **filters):
+    """(registrations, the id to continue after or None): the list in id order, paged by id
+    (keyset), so that the 200th page of a 10,000-person assembly costs what the first does."""
+    query = _registrations_query(assembly, **filters)
+    if after:
+        query = query.where(Registration.id > after)
+    rows = db.session.scalars(query.limit(page_size + 1)).all()
+    return rows[:page_size], (rows[page_size - 1].id if len(rows) > page_size else None)
 
 
 def counts(assembly):

@@ -14,8 +14,11 @@ from sqlalchemy import and_, func, or_, select, tuple_
 from .. import audit
 from ..auth import services as accounts
 from ..auth.models import Role, User
+from ..cache import fresh_for
 from ..extensions import db
+from ..i18n import format_count
 from ..mail import send_email
+from ..members.forms import country_name
 from ..members.models import (
     PROFILE_FIELDS, Category, HonoraryMember, MemberStatus, Organization, OrganizationTopic,
 )
@@ -158,8 +161,10 @@ def topics_of(organization_ids):
     return topics
 
 
+@fresh_for("DIRECTORY_FIGURES_SECONDS")
 def headline_figures():
-    """Active members by category and by country, as of today."""
+    """Active members by category and by country, as of today, as the page shows them: labels
+    and country names in the request's language, numbers written the way it writes them."""
     active = Organization.status == MemberStatus.ACTIVE
     by_category = dict(db.session.execute(
         select(Organization.category, func.count()).where(active).group_by(Organization.category)).all())
@@ -167,10 +172,12 @@ def headline_figures():
         select(Organization.country, func.count()).where(active).group_by(Organization.country)
         .order_by(func.count().desc(), Organization.country)).all()
     honorary = db.session.scalar(select(func.count(HonoraryMember.id)).where(HonoraryMember.status == MemberStatus.ACTIVE))
-    return {"by_category": [(c, by_category.get(c.value, 0)) for c in Category], "by_country": by_country,
-            "total": sum(by_category.values()), "honorary": honorary}
+    return {"by_category": [(str(c.label), format_count(by_category.get(c.value, 0))) for c in Category],
+            "by_country": [(country_name(code), format_count(n)) for code, n in by_country],
+            "total": format_count(sum(by_category.values())), "honorary": format_count(honorary)}
 
 
+@fresh_for("DIRECTORY_FIGURES_SECONDS")
 def filter_choices():
     """The countries that have members, and the topics in use."""
     countries = db.session.scalars(select(Organization.country).where(
