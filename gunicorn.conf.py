@@ -72,3 +72,12 @@ def on_starting(server):
             "gosmart: refusing to start in production with rate limits in process memory: every worker "
             "would count on its own. Set REDIS_URL=redis://host:6379/0 (shared by all workers and hosts), "
             "or ALLOW_MEMORY_RATELIMIT=1 if you really run one process.")
+
+
+def when_ready(server):
+    """With preload_app, the application is loaded in this master process: warm it here, once,
+    for every worker it forks (gosmart/warmup.py)."""
+    app = server.app.wsgi() if preload_app else None
+    if getattr(app, "import_name", None) == "gosmart":  # not another app served with these settings
+        from gosmart.warmup import warm_up
+        warm_up(app)

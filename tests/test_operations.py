@@ -13,6 +13,7 @@ from html import unescape
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from flask_migrate import stamp
 from huey.signals import SIGNAL_INTERRUPTED
 from sqlalchemy import event, func, select, text
@@ -475,3 +476,16 @@ def test_gunicorn_refuses_production_with_rate_limits_in_process_memory(monkeypa
     monkeypatch.setattr(ProductionConfig, "RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
     conf["on_starting"](None)
     assert config.Config.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED  # Redis down: limits degrade, pages stay up
+
+
+def test_the_gunicorn_master_warms_gosmart_before_forking_and_leaves_other_apps_alone(app, monkeypatch):
+    conf = _gunicorn_conf(monkeypatch)
+    server = type("Server", (), {})()
+    server.app = type("Loaded", (), {"wsgi": lambda self: app})()
+    app.jinja_env.cache.clear()
+    conf["when_ready"](server)
+    compiled = {name for _loader, name in app.jinja_env.cache.keys()}
+    assert {"base.html", "directory/index.html", "email/application_approved.txt", "pdf/certificate.html"} <= compiled
+    bare = Flask("bench.bare")
+    server.app = type("Loaded", (), {"wsgi": lambda self: bare})()
+    conf["when_ready"](server)  # the benchmark's bare app, served with the same settings: untouched
