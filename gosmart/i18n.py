@@ -99,7 +99,7 @@ class LanguageForm(FlaskForm):
 
 def safe_local_path(target):
     """`target` if it is a path on this site, else None (never another host)."""
-    if not target:
+    if not target or any(ord(c) < 0x20 or ord(c) == 0x7f for c in target):  # urlsplit drops newlines
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
@@ -210,6 +210,13 @@ def _use_wtforms_translations():
 
 
 def init_app(app):
+    # The compiled catalogs are built, not committed: a deployment that skipped `make
+    # translations` would otherwise speak English only (and issue Chinese certificates in it).
+    try:
+        compile_catalogs(app.config["BABEL_TRANSLATION_DIRECTORIES"])
+    except OSError:
+        app.logger.warning("the translation catalogs could not be compiled; run `make translations`",
+                           exc_info=True)
     app.register_blueprint(bp)
     app.before_request(_use_wtforms_translations)
     app.jinja_env.filters.update(JINJA_FILTERS)

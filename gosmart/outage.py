@@ -18,8 +18,9 @@ from .extensions import db
 
 logger = logging.getLogger("gosmart.outage")
 RETRY_AFTER = "5"
-# Fields never echoed back: secrets, and the CSRF token (the page brings a fresh one).
-_SECRET_WORDS = ("password", "passwd", "secret", "csrf_token")
+# Fields never echoed back: passwords (also the repeated one, "confirm"), secrets and tokens
+# (the CSRF token too: the page brings a fresh one).
+_SECRET_WORDS = ("password", "passwd", "secret", "confirm", "token")
 DATABASE_ERRORS = (OperationalError, DisconnectionError, InterfaceError, PoolTimeoutError)
 
 

@@ -245,6 +245,20 @@ def test_passwords_are_not_shown_again(users, outage, make_client):
     assert 'name="password"' not in html
 
 
+def test_no_field_of_a_password_form_is_shown_again(users, outage, make_client):
+    """The repeated new password ("confirm") is a password too."""
+    client = make_client()
+    client.login("sec@example.org")
+    token = client.csrf_token("/account/password")
+    outage.start()
+    response = client.raw.post("/account/password", data={"current_password": "old-secret-1", "new_password": "new-Secret-22x",
+                                                  "confirm": "new-Secret-22x", "csrf_token": token})
+    outage.stop()
+    html = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert "old-secret-1" not in html and "new-Secret-22x" not in html
+
+
 def test_pages_and_scans_answer_503_while_the_database_is_down_and_recover_after(users, outage, make_client):
     door = make_client()
     door.login("sec@example.org")
@@ -436,6 +450,40 @@ def test_a_job_started_while_the_queue_is_down_waits_in_the_database(app, users,
     assert resume.resume_stalled(now=app.config["BULK_JOB_STALE_SECONDS"] + 1.0) == [job.id]
     db.session.refresh(job)
     assert job.state == "done" and _attendance_certificates() == 4
+
+
+def test_a_resumed_job_emails_those_it_had_not_reached_once_and_nobody_twice(app, users, past_assembly, outbox):
+    """The queue was down when the secretariat asked for the certificates with emailed links:
+    the resumed job still sends the links (kept on the job), and only to those it issues."""
+    assembly, people = past_assembly
+    attendance.issue(people[0])  # made, and its link sent, before the worker died
+    job = BulkJob(label="x", scope_type="assembly", scope_id=assembly.id, total=4, state="running", done=1,
+                  email_links=True)
+    db.session.add(job)
+    db.session.commit()
+    outbox.clear()
+    resume.resume_stalled(now=0.0)
+    assert resume.resume_stalled(now=app.config["BULK_JOB_STALE_SECONDS"] + 1.0) == [job.id]
+    assert sorted(m.recipients[0] for m in outbox) == sorted(p.email for p in people[1:])
+
+
+def test_no_job_counts_as_stalled_while_tasks_wait_in_the_queue(app, users, past_assembly, monkeypatch):
+    """Behind another assembly's thousands of certificates, a job shows no progress for a while:
+    it is waiting, not stalled, and is neither queued again nor failed."""
+    assembly, _people = past_assembly
+    job = BulkJob(label="x", scope_type="assembly", scope_id=assembly.id, total=4, state="queued")
+    db.session.add(job)
+    db.session.commit()
+    monkeypatch.setattr(huey, "pending_count", lambda: 120)
+    stale = app.config["BULK_JOB_STALE_SECONDS"] + 1
+    assert [resume.resume_stalled(now=i * stale) for i in range(resume.MAX_RESUMES + 3)] == [[]] * (
+        resume.MAX_RESUMES + 3)
+    db.session.refresh(job)
+    assert job.state == "queued"
+    monkeypatch.setattr(huey, "pending_count", lambda: 0)  # drained: the clock runs from the last check
+    last_check = (resume.MAX_RESUMES + 2) * stale
+    assert resume.resume_stalled(now=last_check + stale / 2) == []
+    assert resume.resume_stalled(now=last_check + stale) == [job.id]
 
 
 def test_a_task_interrupted_by_a_worker_shutdown_is_queued_again(monkeypatch):

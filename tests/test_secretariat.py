@@ -89,6 +89,10 @@ def test_a_whole_address_finds_that_person_only_and_the_object_kinds_are_offered
     assert "test.one" in exact and "test.other" not in exact  # not a longer address that starts the same
     prefix = client.get(f"/secretariat/audit?who={secretariat.email[:4]}", headers={"HX-Request": "true"})
     assert "test.one" in prefix.get_data(as_text=True) and "test.other" in prefix.get_data(as_text=True)
+    db.session.add(AuditEntry(action="test.third", actor_email="x@taipei.gov.tw"))
+    db.session.commit()
+    nobody_exactly = client.get("/secretariat/audit?who=x@taipei.gov", headers={"HX-Request": "true"})
+    assert "test.third" in nobody_exactly.get_data(as_text=True)  # nobody has that address: its beginning
     page = client.get("/secretariat/audit").get_data(as_text=True)
     assert '<option value="Gadget">' in page and '<option value="Widget">' in page
     assert services.object_types() == sorted(services.object_types())

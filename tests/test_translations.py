@@ -4,6 +4,7 @@ from html import unescape
 import io
 import json
 import re
+import shutil
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -13,7 +14,8 @@ from flask_babel import force_locale
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from gosmart import i18n
+from config import TestingConfig
+from gosmart import create_app, i18n
 from gosmart.assemblies.models import DoorAssignment
 from gosmart.audit import AuditEntry
 from gosmart.auth import services as accounts
@@ -128,7 +130,8 @@ def test_the_switcher_sets_the_cookie_and_goes_back(client):
     assert "Apply for membership" in client.get("/").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:x", ""])
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:x", "",
+                                    "/a\nb", "/\t/evil.example"])
 def test_the_switcher_goes_back_only_to_a_page_of_this_site(client, target):
     response = client.post_form("/language", {"locale": ZH, "next": target})
     assert response.status_code == 303 and response.headers["Location"] == "/"
@@ -428,3 +431,15 @@ def test_the_form_library_s_own_messages_are_in_traditional_chinese_too(client):
     english.set_cookie(i18n.COOKIE, "en")
     page = client.post_form("/login", {"email": "x", "password": ""}, page="/login")
     assert "This field is required." in page.get_data(as_text=True)
+
+
+def test_the_application_compiles_missing_catalogs_when_it_starts(tmp_path):
+    """A deployment that skipped `make translations` still speaks Chinese."""
+    catalog = tmp_path / "zh_Hant_TW" / "LC_MESSAGES"
+    catalog.mkdir(parents=True)
+    shutil.copy(ROOT / "translations" / "zh_Hant_TW" / "LC_MESSAGES" / "messages.po", catalog)
+
+    class Config(TestingConfig):
+        BABEL_TRANSLATION_DIRECTORIES = str(tmp_path)
+    create_app(Config)
+    assert (catalog / "messages.mo").exists()

@@ -3,7 +3,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..audit import utcnow
@@ -108,6 +108,8 @@ class BulkJob(db.Model):
     state: Mapped[str] = mapped_column(String(20), default="queued")  # queued, running, zipping, done, failed
     total: Mapped[int] = mapped_column(Integer, default=0)
     done: Mapped[int] = mapped_column(Integer, default=0)
+    # Each attendee also gets an email with a link (kept here, so a resumed job sends them too).
+    email_links: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     zip_name: Mapped[str | None] = mapped_column(String(100))
     error: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

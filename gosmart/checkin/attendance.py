@@ -80,7 +80,8 @@ def start_bulk(assembly, actor, email_links=False):
         raise AttendanceError(_("Attendance certificates are issued once the assembly has begun."))
     total = db.session.scalar(select(func.count()).select_from(_attended(assembly.id).subquery()))
     job = BulkJob(label=_("Attendance certificates: %(title)s", title=assembly.title), scope_type="assembly",
-                  scope_id=assembly.id, total=total, state="queued", created_by_id=actor.id)
+                  scope_id=assembly.id, total=total, state="queued", created_by_id=actor.id,
+                  email_links=bool(email_links))
     db.session.add(job)
     audit.record("certificate.bulk_started", job, actor=actor, details={"assembly": assembly.id, "total": total})
     db.session.commit()
@@ -113,14 +114,16 @@ def make_chunk(job_id, registration_ids, email_links=False):
         done = set(db.session.scalars(select(Certificate.holder_id).where(
             Certificate.kind == "attendance", Certificate.holder_type == "registration",
             Certificate.revoked_at.is_(None), Certificate.holder_id.in_(registration_ids))))
-        todo = [i for i in registration_ids if i not in done]  # a retried chunk redoes only what is missing
+        # A retried or resumed chunk redoes only what is missing, and emails only those it issues.
+        todo = [i for i in registration_ids if i not in done]
         # Serials in one short transaction, so that no write lock is held while PDFs render.
         serials = certificates.reserve_serials(date.today().year, len(todo)) if todo else []
+        todo = set(todo)
         db.session.commit()
         for registration_id in registration_ids:
             registration = db.session.get(Registration, registration_id)
             issue(registration, serial=serials.pop(0) if registration_id in todo else None)
-            if email_links:
+            if email_links and registration_id in todo:
                 send_email(registration.email, _("Your certificate of attendance: %(title)s",
                                                  title=registration.assembly.title),
                            "attendance_certificate", registration=registration, token=link_token(registration))

@@ -15,7 +15,6 @@ import time
 
 from flask import current_app
 from huey import crontab
-from huey.signals import SIGNAL_EXECUTING
 from sqlalchemy import select, update
 
 from .. import audit
@@ -35,28 +34,19 @@ def _watch_key(job_id):
     return f"gosmart:bulkjob:{job_id}:watch"
 
 
-def _options_key(job_id):
-    return f"gosmart:bulkjob:{job_id}:email_links"
-
-
-@huey.signal(SIGNAL_EXECUTING)
-def _remember_options(signal, task, *args):
-    """Keep what the job was started with, so that a resumed job sends the same emails."""
-    if task.name.endswith("run_bulk_job") and task.args:
-        email_links = bool(task.args[1]) if len(task.args) > 1 else bool(task.kwargs.get("email_links"))
-        huey.put(_options_key(task.args[0]), email_links)
-
-
 def resume_stalled(now=None):
     """Queue again each unfinished job that has not moved for the stale time; the ids resumed.
     Two workers that check at the same moment may both queue a job: harmless, as above."""
     now = time.time() if now is None else now
     stale = current_app.config["BULK_JOB_STALE_SECONDS"]
+    # Tasks still waiting in the queue: a job may simply be behind them (another large job), so
+    # no job counts as stalled until the queue has drained; its clock starts again then.
+    waiting = huey.pending_count() > 0
     resumed = []
     for job in db.session.scalars(select(BulkJob).where(BulkJob.state.in_(UNFINISHED)).order_by(BulkJob.id)).all():
         position = [attendance._progress(job), job.state]
         seen = huey.get(_watch_key(job.id), peek=True)
-        if seen is None or list(seen[:2]) != position:
+        if waiting or seen is None or list(seen[:2]) != position:
             huey.put(_watch_key(job.id), (*position, now, 0))  # moving, or first seen: look again later
             continue
         _position, _state, since, resumes = seen
@@ -77,7 +67,7 @@ def resume_stalled(now=None):
                                .values(state="running"))
             db.session.commit()
             position[1] = "running"
-        attendance.run_bulk_job(job.id, bool(huey.get(_options_key(job.id), peek=True)))
+        attendance.run_bulk_job(job.id, job.email_links)
         huey.put(_watch_key(job.id), (*position, now, resumes + 1))
         resumed.append(job.id)
     db.session.rollback()  # end the read transaction

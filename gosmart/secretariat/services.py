@@ -98,9 +98,13 @@ def _audit_conditions(query):
     conditions = []
     if query.who:
         who = query.who.strip().lower()
-        if WHOLE_ADDRESS.match(who):  # one person: through ix_audit_entries_actor_email, newest first
+        # A whole address of someone in the log: that person, through ix_audit_entries_actor_email.
+        # Otherwise the beginning of addresses ("x@taipei.gov" also finds x@taipei.gov.tw): a scan,
+        # newest first, until a page is full.
+        if WHOLE_ADDRESS.match(who) and db.session.scalar(
+                select(AuditEntry.id).where(AuditEntry.actor_email == who).limit(1)) is not None:
             conditions.append(AuditEntry.actor_email == who)
-        else:  # the beginning of addresses: a scan, newest first, until a page is full
+        else:
             conditions.append(AuditEntry.actor_email.like(like_escape(who) + "%", escape="\\"))
     if query.action:
         # "application" finds every application.* action; "application.approve" that one.
