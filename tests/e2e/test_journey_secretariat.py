@@ -41,6 +41,11 @@ def signed_mou(tmp_path):
     return path
 
 
+def settled(page):
+    """htmx binds the triggers of swapped-in content when it settles, just after the swap."""
+    expect(page.locator("body")).not_to_have_class(re.compile(r"\bhtmx-(swapping|settling)\b"))
+
+
 def queue_row(page, name):
     return page.locator("#queue").get_by_role("row").filter(has=page.get_by_role("link", name=name, exact=True))
 
@@ -109,6 +114,8 @@ def test_the_secretariat_works_the_queue_records_an_mou_creates_an_assembly_and_
     rejection = live_server.latest_email("cebu@demo.gosmart.org", subject="application")
     assert REJECTION in rejection.get_body(preferencelist=("plain",)).get_content()
     page.get_by_role("navigation").get_by_role("link", name="Applications").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Membership applications")
+    settled(page)  # else the State select may change before htmx listens to it
     expect(queue_row(page, "Cebu City")).to_have_count(0)
     page.get_by_role("combobox", name="State").select_option(label="Rejected")
     expect(queue_row(page, "Cebu City")).to_contain_text("Rejected")
