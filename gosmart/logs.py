@@ -83,14 +83,29 @@ def _user_id():
 QUIET_PATHS = {"/healthz", "/readyz"}  # a load balancer asks every few seconds; only failures are news
 
 
+# URL parts that are secrets (a password-reset or email-confirmation link, an attendee's
+# certificate link, a certificate's verification code): logged as the route names them.
+SECRET_URL_PARTS = ("token", "code")
+
+
+def _loggable_path():
+    path = request.path
+    for name in SECRET_URL_PARTS:
+        value = (request.view_args or {}).get(name)
+        if isinstance(value, str) and value:
+            path = path.replace(value, f"<{name}>")
+    return path
+
+
 def _log_request(response):
     if request.path in QUIET_PATHS and response.status_code == 200:
         return response
+    path = _loggable_path()
     started = g.get("request_started")
     duration = round((time.perf_counter() - started) * 1000, 1) if started else None
     logging.getLogger(REQUEST_LOGGER).info(
-        "%s %s %s", request.method, request.path, response.status_code,
-        extra={"method": request.method, "path": request.path, "status": response.status_code,
+        "%s %s %s", request.method, path, response.status_code,
+        extra={"method": request.method, "path": path, "status": response.status_code,
                "duration_ms": duration, "user_id": _user_id(), "request_id": g.get("request_id"),
                "remote_addr": request.remote_addr})
     return response

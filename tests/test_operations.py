@@ -135,6 +135,16 @@ def test_each_request_is_logged_once_with_user_request_id_and_duration(logging_a
     assert isinstance(line["duration_ms"], float) and line["level"] == "INFO" and line["time"].endswith("+00:00")
 
 
+def test_secret_links_are_logged_without_their_secret(logging_app, caplog):
+    client = Client(logging_app.test_client())
+    with caplog.at_level(logging.INFO, logger=REQUEST_LOGGER):
+        client.get("/password/reset/eyJpZCI6MX0.secret-part")
+        client.get("/attendance/another-secret-token")
+    paths = [json.loads(JsonFormatter().format(r))["path"] for r in caplog.records if r.name == REQUEST_LOGGER]
+    assert paths == ["/password/reset/<token>", "/attendance/<token>"]
+    assert "secret" not in caplog.text
+
+
 def test_json_log_lines_carry_the_traceback(capsys):
     logger = logging.getLogger("gosmart.test-json")
     handler = logging.StreamHandler()
