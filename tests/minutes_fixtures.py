@@ -1,5 +1,4 @@
 """Shared fixtures and helpers of the minutes tests (test_minutes*.py import them)."""
-import threading
 from datetime import date
 
 import pytest
@@ -9,6 +8,8 @@ from gosmart.auth.models import Role
 from gosmart.extensions import db
 from gosmart.minutes import services
 from gosmart.minutes.models import MinutesRevision
+
+from . import concurrency
 
 HELD_ON = date(2019, 3, 27)
 
@@ -91,27 +92,9 @@ def signed_in(make_client, user):
     return client
 
 
-def in_threads(app, n, work, errors=(services.MinutesError,)):
-    """Run work(i) in n threads that start together; results (or the domain errors) in any order."""
-    barrier = threading.Barrier(n)
-    results = []
-
-    def run(i):
-        with app.app_context():
-            barrier.wait()
-            try:
-                results.append(work(i))
-            except errors as error:
-                results.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
+def in_threads(app, n, work):
+    """The race helper, with the minutes' own refusals among the results."""
+    return concurrency.in_threads(app, n, work, errors=(services.MinutesError,))
 
 
 def needs_postgres(is_postgres):

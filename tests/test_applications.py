@@ -1,7 +1,6 @@
 """Membership applications: apply, documents, the state machine, review, approval."""
 import io
 import re
-import threading
 from datetime import date, datetime, timezone
 
 import pytest
@@ -16,6 +15,7 @@ from gosmart.members import services
 from gosmart.members.models import Application, ApplicationDocument, ApplicationState as S, Organization
 from gosmart.uploads import store_upload, DOCUMENT
 
+from .concurrency import in_threads
 from .conftest import PASSWORD
 
 PDF = weasyprint.HTML(string="<p>Letter of intent</p>").write_pdf()
@@ -424,28 +424,6 @@ def test_extra_fields_are_ignored(applicant, draft, client):
 
 # --- Concurrency, on PostgreSQL ---------------------------------------------------------
 
-def _in_threads(app, n, work):
-    barrier = threading.Barrier(n)
-    results = []
-
-    def run(i):
-        with app.app_context():
-            barrier.wait()
-            try:
-                results.append(work(i))
-            except services.MembershipError as error:
-                results.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
-
-
 @pytest.mark.postgres
 def test_concurrent_approvals_never_share_a_membership_number(app, is_postgres, make_user, secretariat):
     if not is_postgres:
@@ -464,7 +442,7 @@ def test_concurrent_approvals_never_share_a_membership_number(app, is_postgres, 
         return services.approve(db.session.get(Application, ids[i]),
                                 db.session.get(User, secretariat_id)).membership_number
 
-    numbers = _in_threads(app, 8, approve)
+    numbers = in_threads(app, 8, approve, errors=(services.MembershipError,))
     assert sorted(numbers) == [f"GS-{date.today().year}-{n:04d}" for n in range(1, 9)]
 
 
@@ -480,7 +458,7 @@ def test_double_approval_at_the_same_moment_makes_one_organization(app, is_postg
     def approve(i):
         return services.approve(db.session.get(Application, application_id), db.session.get(User, staff[i % 2]))
 
-    results = _in_threads(app, 4, approve)
+    results = in_threads(app, 4, approve, errors=(services.MembershipError,))
     assert sum(isinstance(r, Organization) for r in results) == 1
     assert sum(isinstance(r, services.MembershipError) for r in results) == 3
     assert count(Organization) == 1

@@ -2,7 +2,6 @@
 import html
 import io
 import re
-import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -16,6 +15,7 @@ from gosmart.auth.models import Role, User
 from gosmart.extensions import db
 from gosmart.members.models import MemberStatus
 
+from .concurrency import in_threads
 from .test_directory import count_queries  # noqa: F401  (fixture)
 
 NOW = datetime.now(timezone.utc)
@@ -346,26 +346,6 @@ def test_assembly_form_validates_and_saves_in_venue_time(users, make_client):
 
 # --- Concurrency on PostgreSQL ---------------------------------------------------------------
 
-def run_threads(app, n, work):
-    barrier = threading.Barrier(n)
-    results = []
-
-    def run(i):
-        with app.app_context():
-            barrier.wait()
-            try:
-                results.append(work(i))
-            except services.RegistrationError as error:
-                results.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
-    return results
-
-
 @pytest.mark.postgres
 def test_50_threads_for_the_last_5_places_give_exactly_5_confirmed(app, is_postgres, users):
     if not is_postgres:
@@ -377,7 +357,7 @@ def test_50_threads_for_the_last_5_places_give_exactly_5_confirmed(app, is_postg
         return services.register(db.session.get(Assembly, assembly_id), db.session.get(User, secretariat_id),
                                  name=f"Guest {i}", email=f"g{i}@x.example", role="guest").state
 
-    results = run_threads(app, 50, work)
+    results = in_threads(app, 50, work, errors=(services.RegistrationError,))
     db.session.expire_all()  # the threads wrote; read afresh
     assert results.count("confirmed") == 5 and results.count("waiting") == 45
     assert count(Registration, Registration.assembly_id == assembly_id, Registration.state == "confirmed") == 5
@@ -395,7 +375,7 @@ def test_20_threads_of_one_organization_never_exceed_its_quota(app, is_postgres,
         return services.register(db.session.get(Assembly, assembly_id), db.session.get(User, rep_id),
                                  **person(i)).state
 
-    results = run_threads(app, 20, work)
+    results = in_threads(app, 20, work, errors=(services.RegistrationError,))
     db.session.expire_all()
     assert results.count("confirmed") == 3
     assert sum(isinstance(r, services.RegistrationError) for r in results) == 17

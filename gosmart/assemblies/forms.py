@@ -12,6 +12,12 @@ from .models import AssemblyKind, DelegateRole, RegistrationState
 TIMEZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
 
 
+def assembly_select_choices(assemblies):
+    """A select's choices from services.assembly_choices(), "none" first."""
+    return [SelectChoice("", _l("— none —"))] + [
+        SelectChoice(str(i), f"{title} ({starts_at:%Y-%m-%d})") for i, title, starts_at in assemblies]
+
+
 class AssemblyForm(FlaskForm):
     kind = SelectField(_l("Type"), choices=[SelectChoice(k.value, k.label) for k in AssemblyKind])
     title = StringField(_l("Title"), filters=[clean_line], validators=[DataRequired(), Length(max=200)])

@@ -309,11 +309,15 @@ def _registrations_query(assembly, organization_id=None, user_id=None, state=Non
     return query.order_by(Registration.id)
 
 
-def registrations_of(assembly, limit=None, **filters):
-    query = _registrations_query(assembly, **filters)
-    if limit:
-        query = query.limit(limit)
-    return db.session.scalars(query).all()
+def registrations_of(assembly, **filters):
+    return db.session.scalars(_registrations_query(assembly, **filters)).all()
+
+
+def assembly_choices():
+    """(id, title, starts_at) of every assembly and meeting, the latest first: what another
+    record (an MOU, a committee meeting) may name as where it happened."""
+    return db.session.execute(
+        select(Assembly.id, Assembly.title, Assembly.starts_at).order_by(Assembly.starts_at.desc())).all()
 
 
 REGISTRATION_PAGE = 50

@@ -9,6 +9,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
+from ..assemblies.forms import assembly_select_choices
 from ..members.forms import Line, clean_line, clean_text
 from .models import ActionStatus, Audience, AttendanceStatus
 
@@ -84,8 +85,7 @@ class MeetingForm(FlaskForm):
 
     def set_assemblies(self, assemblies):
         """(id, title, starts_at) of the assemblies, the latest first."""
-        self.assembly_id.choices = [SelectChoice("", _l("— none —"))] + [
-            SelectChoice(str(i), f"{title} ({starts_at:%Y-%m-%d})") for i, title, starts_at in assemblies]
+        self.assembly_id.choices = assembly_select_choices(assemblies)
 
 
 # --- The minutes ------------------------------------------------------------------------

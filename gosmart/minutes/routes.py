@@ -4,6 +4,7 @@ from flask import abort, flash, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..assemblies import services as assembly_services
 from ..auth.models import Role
 from ..extensions import db
 from ..htmx import redirect_to, render, wants_fragment
@@ -80,7 +81,7 @@ def _committee_page(committee, member_form=None, meeting_form=None, status=200):
         member_form.set_organizations(services.organization_choices())
     if meeting_form is None:
         meeting_form = MeetingForm(formdata=None)
-        meeting_form.set_assemblies(services.assembly_choices())
+        meeting_form.set_assemblies(assembly_services.assembly_choices())
     return render_template("minutes/committee_detail.html", committee=committee,
                            meetings=services.meetings_of(committee), member_form=member_form,
                            meeting_form=meeting_form, button=ButtonForm()), status
@@ -129,7 +130,7 @@ def committee_member_remove(committee_id, member_id):
 def meeting_new(committee_id):
     committee = db.get_or_404(Committee, committee_id)
     form = MeetingForm()
-    form.set_assemblies(services.assembly_choices())
+    form.set_assemblies(assembly_services.assembly_choices())
     if form.validate_on_submit():
         try:
             minutes = services.create_minutes(committee, form.held_on.data, form.place.data,

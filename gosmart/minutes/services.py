@@ -322,12 +322,6 @@ def diff(old_content, new_content, context=3):
 
 # --- Lifecycle ----------------------------------------------------------------------------
 
-def assembly_choices():
-    """(id, title, starts_at) of assemblies and meetings, the latest first, for "held at"."""
-    return db.session.execute(
-        select(Assembly.id, Assembly.title, Assembly.starts_at).order_by(Assembly.starts_at.desc())).all()
-
-
 def create_minutes(committee, held_on, place, actor, assembly_id=None):
     """A meeting (held at the assembly `assembly_id`, if given) and its draft minutes, revision 1."""
     if assembly_id is not None and db.session.get(Assembly, assembly_id) is None:

@@ -6,6 +6,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from .. import uploads
+from ..assemblies.forms import assembly_select_choices
 from ..members.forms import clean_line, clean_text, country_choices
 from .models import Party, Visibility
 from .services import MouData, Signatory
@@ -74,8 +75,7 @@ class MouForm(FlaskForm):
         self.renews_id.choices = [SelectChoice("", _l("— nothing (a first MOU) —"))] + [
             SelectChoice(str(i), f"{title} ({signed_on.year if signed_on else _l('draft')})")
             for i, title, signed_on in renewable]
-        self.assembly_id.choices = [SelectChoice("", _l("— none —"))] + [
-            SelectChoice(str(i), f"{title} ({starts_at:%Y-%m-%d})") for i, title, starts_at in assemblies]
+        self.assembly_id.choices = assembly_select_choices(assemblies)
 
     def load(self, data):
         """Fill the form from MouData, with blank signatory rows to add more."""

@@ -11,6 +11,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from .. import uploads
+from ..assemblies import services as assembly_services
 from ..auth.models import Role
 from ..extensions import db
 from ..htmx import redirect_to, render
@@ -101,7 +102,7 @@ def document(mou_id):
 def _mou_form(mou=None):
     form = MouForm()
     form.set_choices(services.partner_choices(), services.renewable_choices(exclude_id=mou.id if mou else None),
-                     services.assembly_choices())
+                     assembly_services.assembly_choices())
     return form
 
 

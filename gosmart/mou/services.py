@@ -352,12 +352,6 @@ def renewable_choices(exclude_id=None):
     return db.session.execute(statement).all()
 
 
-def assembly_choices():
-    """(id, title, starts_at) of assemblies and meetings, the latest first, for "signed at"."""
-    return db.session.execute(
-        select(Assembly.id, Assembly.title, Assembly.starts_at).order_by(Assembly.starts_at.desc())).all()
-
-
 def data_of(mou, renewal=False):
     """The form's starting values: the MOU as it is, or (`renewal`) a new draft that renews it."""
     data = MouData(**{name: getattr(mou, name) for name in FIELDS})

@@ -57,6 +57,15 @@ def setup_app(database_url, instance_dir):
     return create_app(Config)
 
 
+def committed(app, fn):
+    """fn() in the setup app's context, on a fresh session: what the instances committed."""
+    with app.app_context():
+        try:
+            return fn()
+        finally:
+            db.session.remove()
+
+
 def add_assembly(title, *, capacity, began, attendees=0, organization_id=None):
     """An assembly open for registration (began=False) or one that has begun with `attendees`
     checked in (began=True)."""

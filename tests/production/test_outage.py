@@ -21,7 +21,7 @@ from gosmart.certificates.models import BulkJob
 from gosmart.extensions import db
 
 from . import support
-from .conftest import add_assembly, setup_app
+from .conftest import add_assembly, committed, setup_app
 
 EMAIL, PASSWORD = "secretariat@outage.example", "outage-test-password"
 
@@ -68,14 +68,6 @@ def stack(postgres_url, tmp_path_factory):
         cluster.destroy()
 
 
-def _read(app, fn):
-    with app.app_context():
-        try:
-            return fn()
-        finally:
-            db.session.remove()
-
-
 def test_with_redis_down_the_site_serves_and_a_job_started_meanwhile_is_done_when_it_returns(stack):
     base, app = stack["web"].base, stack["app"]
     staff = support.Browser()
@@ -93,12 +85,12 @@ def test_with_redis_down_the_site_serves_and_a_job_started_meanwhile_is_done_whe
         assert wrong.status == 200 and "not right" in wrong.text
         url = f"{base}/checkin/{stack['began']}/certificates"
         assert staff.post(url, {"csrf_token": staff.csrf_token(url)}).status == 303
-        job_id = _read(app, lambda: db.session.scalar(select(BulkJob.id).where(BulkJob.scope_id == stack["began"])))
-        assert job_id and _read(app, lambda: db.session.get(BulkJob, job_id).state) == "queued"
+        job_id = committed(app, lambda: db.session.scalar(select(BulkJob.id).where(BulkJob.scope_id == stack["began"])))
+        assert job_id and committed(app, lambda: db.session.get(BulkJob, job_id).state) == "queued"
     finally:
         stack["redis"].start()  # a fresh Redis: whatever it held is gone
     support.wait_until("the job done after Redis returned",
-                       lambda: _read(app, lambda: db.session.get(BulkJob, job_id).state) == "done", 90, interval=0.5)
+                       lambda: committed(app, lambda: db.session.get(BulkJob, job_id).state) == "done", 90, interval=0.5)
     support.wait_until("ready again", lambda: support.Browser().get(f"{base}/readyz").status == 200, 30)
 
 
@@ -160,7 +152,7 @@ def test_with_postgresql_down_pages_say_try_again_forms_come_back_and_nothing_is
         audited = db.session.scalar(select(func.count()).select_from(AuditEntry).where(
             AuditEntry.action == "registration.created"))
         return per_email, confirmed, assembly.confirmed_count, audited
-    per_email, confirmed, counter, audited = _read(app, invariants)
+    per_email, confirmed, counter, audited = committed(app, invariants)
     assert per_email == {email: 1 for email, _s, _t in sent}  # everyone sent is there, once
     assert counter == confirmed == len(per_email)  # the seat counter agrees with the rows
     assert audited == len(per_email)  # and every registration has its audit entry, none without

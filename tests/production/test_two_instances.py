@@ -18,7 +18,7 @@ from gosmart.checkin.models import CheckInScan
 from gosmart.extensions import db
 
 from . import support
-from .conftest import add_assembly, setup_app
+from .conftest import add_assembly, committed, setup_app
 
 LOGIN_LIMIT = 8  # per minute and client address, for these instances
 
@@ -58,15 +58,6 @@ def deployment(postgres_url, shared_redis, tmp_path_factory):
 
 def _bases(deployment):
     return deployment["a"].base, deployment["b"].base
-
-
-def _read(app, fn):
-    """fn() in the setup app's context, on a fresh session: what the instances committed."""
-    with app.app_context():
-        try:
-            return fn()
-        finally:
-            db.session.remove()
 
 
 def test_both_instances_serve_the_demo_and_are_ready(deployment):
@@ -149,7 +140,7 @@ def test_a_check_in_race_across_both_instances_gives_exactly_one_check_in(deploy
             Registration.assembly_id == upcoming.id, Registration.state == "confirmed",
             Registration.checked_in_at.is_(None)).order_by(Registration.id).limit(1))
         return upcoming.id, registration.id, registration.checkin_token
-    assembly_id, registration_id, ticket_token = _read(app, ticket)
+    assembly_id, registration_id, ticket_token = committed(app, ticket)
     n = 16
     client_ids = [f"race-{uuid.uuid4().hex}" for _ in range(n)]
 
@@ -168,14 +159,14 @@ def test_a_check_in_race_across_both_instances_gives_exactly_one_check_in(deploy
         scans = db.session.scalar(select(func.count()).select_from(CheckInScan).where(
             CheckInScan.client_id.in_(client_ids)))
         return registration.checked_in_at is not None, scans
-    assert _read(app, stored) == (True, n)
+    assert committed(app, stored) == (True, n)
 
 
 def test_a_capacity_race_across_both_instances_never_overbooks(deployment):
     a, b = _bases(deployment)
     app = deployment["app"]
     capacity, n = 3, 12
-    assembly_id = _read(app, lambda: add_assembly("Capacity race", capacity=capacity, began=False))
+    assembly_id = committed(app, lambda: add_assembly("Capacity race", capacity=capacity, began=False))
     staff = support.Browser()
     staff.login(b, "secretariat@demo.gosmart.org")
     url = f"/assemblies/{assembly_id}"
@@ -192,13 +183,13 @@ def test_a_capacity_race_across_both_instances_never_overbooks(deployment):
         states = db.session.execute(select(Registration.state, func.count()).where(
             Registration.assembly_id == assembly_id).group_by(Registration.state)).all()
         return dict(states), db.session.get(Assembly, assembly_id).confirmed_count
-    states, confirmed_count = _read(app, outcome)
+    states, confirmed_count = committed(app, outcome)
     assert states == {"confirmed": capacity, "waiting": n - capacity}
     assert confirmed_count == capacity
 
 
 def _job_state(app, job_id):
-    return _read(app, lambda: db.session.get(BulkJob, job_id).state)
+    return committed(app, lambda: db.session.get(BulkJob, job_id).state)
 
 
 def _start_bulk_job(browser, base, assembly_id):
@@ -208,7 +199,7 @@ def _start_bulk_job(browser, base, assembly_id):
 
 
 def _job_of(app, assembly_id):
-    return _read(app, lambda: db.session.scalar(select(BulkJob.id).where(BulkJob.scope_id == assembly_id)))
+    return committed(app, lambda: db.session.scalar(select(BulkJob.id).where(BulkJob.scope_id == assembly_id)))
 
 
 def _certificates(app, assembly_id):
@@ -217,7 +208,7 @@ def _certificates(app, assembly_id):
         rows = db.session.execute(select(Certificate.holder_id, Certificate.serial).where(
             Certificate.kind == "attendance", Certificate.holder_id.in_(holders))).all()
         return [r.holder_id for r in rows], [r.serial for r in rows]
-    return _read(app, read)
+    return committed(app, read)
 
 
 def _zip_names(browser, base, assembly_id, job_id):
@@ -230,7 +221,7 @@ def test_a_bulk_job_queued_through_one_instance_is_done_by_the_worker(deployment
     a, b = _bases(deployment)
     app = deployment["app"]
     attendees = 4
-    assembly_id = _read(app, lambda: add_assembly("Bulk job", capacity=50, began=True, attendees=attendees))
+    assembly_id = committed(app, lambda: add_assembly("Bulk job", capacity=50, began=True, attendees=attendees))
     staff = support.Browser()
     staff.login(a, "secretariat@demo.gosmart.org")
     _start_bulk_job(staff, a, assembly_id)
@@ -247,7 +238,7 @@ def test_a_worker_killed_mid_job_is_resumed_and_nothing_is_done_twice(deployment
     a, _b = _bases(deployment)
     app = deployment["app"]
     attendees = 8  # one chunk: the worker dies in its middle
-    assembly_id = _read(app, lambda: add_assembly("Killed worker", capacity=50, began=True, attendees=attendees))
+    assembly_id = committed(app, lambda: add_assembly("Killed worker", capacity=50, began=True, attendees=attendees))
     staff = support.Browser()
     staff.login(a, "secretariat@demo.gosmart.org")
     _start_bulk_job(staff, a, assembly_id)
