@@ -1,7 +1,6 @@
 """gosmart: membership and events of GO SMART, the Global Organization of Smart Cities."""
 import os
 import re
-import uuid
 
 from flask import Flask, g, render_template, request
 from flask_babel import get_locale
@@ -31,7 +30,6 @@ from .mou import bp as mou_bp
 from .secretariat import bp as secretariat_bp
 from .tasks import huey
 
-REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # What the database says of a value it cannot hold: a number past its integers, NUL in text.
 OUT_OF_RANGE = re.compile(r"out of range|too large to convert|NUL \(0x00\)|numeric field overflow")
 CSP = "; ".join([
@@ -129,8 +127,8 @@ def _register_blueprints(app):
 def _register_request_hooks(app):
     def assign_request_id():
         logs.start_timer()
-        incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        # Only a proxy we trust (PROXY_FIX > 0: production behind a load balancer) may name the request.
+        g.request_id = logs.request_id(request.headers.get("X-Request-ID"), bool(app.config.get("PROXY_FIX")))
     # First of all hooks, so that a request refused by another one (CSRF) has its id too.
     app.before_request_funcs.setdefault(None, []).insert(0, assign_request_id)
 

@@ -2,6 +2,7 @@
 
 `record()` adds the entry to the current session, so it is committed (or rolled
 back) in the same transaction as the change it describes."""
+import ipaddress
 from datetime import datetime, timezone
 
 from flask import g, has_request_context, request
@@ -71,7 +72,16 @@ def record(action, obj=None, *, details=None, actor=None, object_type=None, obje
         created_at=utcnow(),
     )
     if has_request_context():
-        entry.ip_address = request.remote_addr
+        entry.ip_address = client_address()
         entry.request_id = g.get("request_id")
     db.session.add(entry)
     return entry
+
+
+def client_address():
+    """The client's IP address, or None when what the request gives is not one (X-Forwarded-For
+    from a client when PROXY_FIX counts more proxies than there are): never stored as typed."""
+    try:
+        return str(ipaddress.ip_address(request.remote_addr or ""))
+    except ValueError:
+        return None

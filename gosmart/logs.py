@@ -4,6 +4,8 @@ The request line carries the request id that the response returns in X-Request-I
 error pages and audit entries show, so a user's "Reference: …" finds the line and the entry."""
 import json
 import logging
+import re
+import secrets
 import sys
 import time
 from datetime import datetime, timezone
@@ -67,6 +69,21 @@ def configure(app):
             logger.setLevel(app.config.get("LOG_LEVEL", "INFO"))
     if app.config.get("REQUEST_LOG"):
         app.after_request(_log_request)
+
+
+# What a request id from the proxy may look like: letters, digits, "._-", short enough that with
+# our suffix it fits the audit log's column (64). Anything else is dropped, never stored or echoed.
+PROXY_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,47}")
+
+
+def request_id(incoming, trusted_proxy):
+    """The id of this request. Ours (32 hex digits) unless a trusted proxy (PROXY_FIX > 0) sent
+    one of a safe format; that one is kept as a prefix, followed by ".", and 16 hex digits of
+    ours — so the proxy's logs still find it, and two requests never share an id even when
+    the client chose the header and the proxy passed it on."""
+    if trusted_proxy and incoming and PROXY_REQUEST_ID.fullmatch(incoming):
+        return f"{incoming}.{secrets.token_hex(8)}"
+    return secrets.token_hex(16)
 
 
 def start_timer():

@@ -111,7 +111,7 @@ def test_500_page_is_shown_with_a_reference():
     def boom():
         raise RuntimeError("boom")
 
-    response = app.test_client().get("/__boom", headers={"X-Request-ID": "report-42"})
+    response = app.test_client().get("/__boom")
     assert response.status_code == 500
     body = response.get_data(as_text=True)
-    assert "Something went wrong on our side" in body and "report-42" in body
+    assert "Something went wrong on our side" in body and response.headers["X-Request-ID"] in body
