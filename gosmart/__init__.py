@@ -15,7 +15,7 @@ from config import CONFIGS, ProductionConfig
 
 from .mail import external_url  # (importing mail registers the send-after-commit hooks)
 from .permissions import may_open
-from . import backup, i18n, logs, main, outage
+from . import backup, headers, i18n, logs, main, outage
 from .assemblies import bp as assemblies_bp
 from .auth import bp as auth_bp
 from .certificates import bp as certificates_bp
@@ -131,6 +131,8 @@ def _register_request_hooks(app):
         g.request_id = logs.request_id(request.headers.get("X-Request-ID"), bool(app.config.get("PROXY_FIX")))
     # First of all hooks, so that a request refused by another one (CSRF) has its id too.
     app.before_request_funcs.setdefault(None, []).insert(0, assign_request_id)
+    # Last of all after-request hooks: every header value is one the WSGI server can send.
+    app.after_request_funcs.setdefault(None, []).insert(0, headers.make_sendable)
 
     @app.after_request
     def security_headers(response):

@@ -9,6 +9,8 @@ import unicodedata
 
 from flask import Response, stream_with_context
 
+from .headers import attachment
+
 # A formula's first character, once compatibility forms are folded (NFKC): the full-width
 # ＝＋－＠ and the small ﹦﹢﹣﹫ that an IME types, or that a spreadsheet folds, count too.
 FORMULA_CHARACTERS = frozenset("=+-@\u2212")  # U+2212 MINUS SIGN (what NFKC makes of ⁻ and ₋)
@@ -58,6 +60,6 @@ def csv_lines(header, rows):
 def csv_response(filename, header, rows):
     """A streamed CSV attachment; `rows` may be a generator reading the database in batches."""
     response = Response(stream_with_context(csv_lines(header, rows)), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Content-Disposition"] = attachment(filename)
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -5,6 +5,7 @@ from flask import make_response, redirect, render_template
 from jinja2_fragments.flask import render_block
 
 from .extensions import htmx
+from .headers import url_header
 
 
 def wants_fragment():
@@ -30,7 +31,9 @@ def redirect_to(location, status=303):
     """After a successful POST: a 303 for plain forms, HX-Redirect for htmx.
 
     An HX-Redirect to the very page the request came from plus a #fragment would only scroll
-    (a browser does not load a page again for a fragment): there it goes without the fragment."""
+    (a browser does not load a page again for a fragment): there it goes without the fragment.
+    The location may hold anything a user typed (a `next`): it goes out percent-encoded."""
+    location = url_header(location)
     if htmx and not htmx.boosted:
         target, current = urlsplit(location), urlsplit(htmx.current_url or "")
         if target.fragment and (target.path, target.query) == (current.path, current.query):
@@ -46,6 +49,6 @@ def full_page_load(location):
     without running its scripts): the browser is told to load the page itself. None otherwise."""
     if htmx and htmx.boosted:
         response = make_response("", 204)
-        response.headers["HX-Redirect"] = location
+        response.headers["HX-Redirect"] = url_header(location)
         return response
     return None

@@ -10,7 +10,6 @@ flask_babel.force_locale.
 import os
 import tempfile
 from functools import cache
-from urllib.parse import urlsplit
 
 from babel import Locale
 from babel.dates import format_datetime, format_skeleton
@@ -30,6 +29,7 @@ from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired
 
 from .extensions import db
+from .headers import local_path
 from .htmx import redirect_to
 from .permissions import public
 
@@ -97,22 +97,12 @@ class LanguageForm(FlaskForm):
     next = HiddenField()
 
 
-def safe_local_path(target):
-    """`target` if it is a path on this site, else None (never another host)."""
-    if not target or any(ord(c) < 0x20 or ord(c) == 0x7f for c in target):  # urlsplit drops newlines
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    return target
-
-
 @bp.route("/language", methods=["POST"])
 @public
 def set_language():
     """Remember the language: a cookie for this browser, and for a signed-in user the account."""
     form = LanguageForm()
-    back = safe_local_path(form.next.data) or "/"
+    back = local_path(form.next.data) or "/"
     if not form.validate_on_submit() or not supported(form.locale.data):
         return redirect_to(back)
     locale = form.locale.data

@@ -8,6 +8,7 @@ from flask_login import current_user
 from ..auth.models import Role
 from ..csvexport import csv_response
 from ..extensions import db
+from ..headers import attachment
 from ..htmx import redirect_to, render
 from ..permissions import roles_required
 from . import bp, services
@@ -205,7 +206,7 @@ def ticket(assembly_id, registration_id):
 
 def _pdf(data, filename):
     response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Content-Disposition"] = attachment(filename)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

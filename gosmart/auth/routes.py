@@ -1,10 +1,9 @@
-from urllib.parse import urlsplit
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db, limiter, login_manager
+from ..headers import local_path
 from ..htmx import redirect_to, render
 from ..permissions import public, roles_required, signed_in
 from . import bp, services
@@ -23,16 +22,6 @@ HOME_ENDPOINTS = {
 
 def home_url(user):
     return url_for(HOME_ENDPOINTS[Role(user.role)])
-
-
-def _safe_next(target):
-    """Only a path on this site: never another host (open redirect)."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    return target
 
 
 @login_manager.user_loader
@@ -65,7 +54,7 @@ def login():
         user = services.authenticate(form.email.data, form.password.data)
         if user:
             login_user(user, remember=form.remember.data)
-            return redirect_to(_safe_next(request.args.get("next")) or home_url(user))
+            return redirect_to(local_path(request.args.get("next")) or home_url(user))
         # One answer for an unknown email, a wrong password and a deactivated account.
         form.password.errors.append(_("Email or password is not right."))
     return render_template("auth/login.html", form=form)

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from ..auth.models import Role
 from ..extensions import db, limiter
+from ..headers import attachment
 from ..htmx import redirect_to, render
 from ..permissions import public, roles_required
 from . import bp, services
@@ -14,7 +15,7 @@ from .models import Certificate, CertificateKind
 
 def pdf_response(certificate):
     response = Response(services.pdf_of(certificate), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{certificate.serial}.pdf"'
+    response.headers["Content-Disposition"] = attachment(f"{certificate.serial}.pdf")
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 from ..assemblies import services as assembly_services
 from ..auth.models import Role
 from ..extensions import db
+from ..headers import attachment
 from ..htmx import redirect_to, render, wants_fragment
 from ..pdf import render_pdf
 from ..permissions import public, roles_required
@@ -175,7 +176,7 @@ def minutes_pdf(minutes_id):
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
     name = f"minutes-{minutes.committee.code}-{minutes.meeting.held_on.isoformat()}.pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Content-Disposition"] = attachment(name)
     return response
 
 

@@ -116,6 +116,20 @@ def test_the_login_rate_limit_is_shared_by_both_instances(deployment):
             redis_client.delete(key)  # the other tests sign in from the same address
 
 
+def test_an_htmx_sign_in_with_a_next_in_any_script_keeps_its_session_through_gunicorn(deployment):
+    """A `next` of "/。" (non-Latin-1 once decoded) used to reach gunicorn raw in HX-Redirect: a
+    bare 500 without a request id, and the session cookie lost. Percent-encoded, it goes through."""
+    a, b = _bases(deployment)
+    browser = support.Browser()
+    token = browser.csrf_token(f"{a}/login")
+    response = browser.post(f"{a}/login?next=/%E3%80%82", {"email": "secretariat@demo.gosmart.org",
+                                                           "password": "gosmart-demo", "csrf_token": token},
+                            headers={"HX-Request": "true"})
+    assert response.status == 204, (response.status, response.text[:300])
+    assert response.headers["HX-Redirect"] == "/%E3%80%82" and response.headers["X-Request-ID"]
+    assert browser.get(f"{b}/accounts/").status == 200  # signed in, on either instance
+
+
 def _race(calls, workers):
     """Run the calls at the same moment (as far as threads allow); their results in order."""
     barrier = threading.Barrier(len(calls), timeout=30)
