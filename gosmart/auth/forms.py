@@ -4,6 +4,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
+from ..text import clean_line
 from .models import STAFF_ROLES
 from .services import password_problem
 
@@ -15,7 +16,7 @@ class EmailAddress(EmailField):
 
     def __init__(self, label=_l("Email"), **kwargs):
         validators = [DataRequired(), Length(max=EMAIL_MAX), Email(check_deliverability=False)]
-        super().__init__(label, validators=validators, filters=[lambda v: v.strip() if v else v], **kwargs)
+        super().__init__(label, validators=validators, filters=[clean_line], **kwargs)
 
 
 class NewPassword(PasswordField):
@@ -56,7 +57,7 @@ class PasswordResetForm(FlaskForm):
 
 
 class StaffAccountForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Name"), filters=[clean_line], validators=[DataRequired(), Length(max=200)])
     email = EmailAddress()
     role = SelectField(_l("Role"), choices=[SelectChoice(r.value, r.label) for r in STAFF_ROLES])
 

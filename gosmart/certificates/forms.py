@@ -4,20 +4,21 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from ..text import clean_line, clean_text
 from .models import CertificateKind, CertificateLanguage
 
 LANGUAGE_CHOICES = [SelectChoice(language.value, language.label) for language in CertificateLanguage]
 
 
 class RevokeForm(FlaskForm):
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
+    reason = TextAreaField(_l("Reason"), filters=[clean_text], validators=[DataRequired(), Length(max=1000)])
 
 
 class VerifyForm(FlaskForm):
     class Meta:
         csrf = False
 
-    code = StringField(_l("Verification code"), validators=[DataRequired(), Length(max=64)])
+    code = StringField(_l("Verification code"), filters=[clean_line], validators=[DataRequired(), Length(max=64)])
 
 
 class CertificateLanguagesForm(FlaskForm):

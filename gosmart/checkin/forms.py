@@ -13,7 +13,7 @@ class ScanForm(FlaskForm):
     token = StringField(_l("Ticket code"), filters=[clean_line], validators=[Optional(), Length(max=200)])
     registration_id = IntegerField(validators=[Optional()])
     station = StringField(_l("Station"), filters=[clean_line], validators=[Optional(), Length(max=60)])
-    scanned_at = StringField(validators=[Optional(), Length(max=40)])  # the station's clock, ISO 8601
+    scanned_at = StringField(filters=[clean_line], validators=[Optional(), Length(max=40)])  # the station's clock, ISO 8601
 
     def scanned_at_utc(self):
         """When the station scanned (a queued scan is sent later), or None if unreadable."""

@@ -25,8 +25,8 @@ class DirectoryQueryForm(FlaskForm):
     sort = SelectField(_l("Sort by"), validators=[Optional()], choices=[
         SelectChoice("name", _l("Name")), SelectChoice("newest", _l("Newest members")),
         SelectChoice("country", _l("Country"))])
-    after = StringField(validators=[Optional(), Length(max=400)])
-    before = StringField(validators=[Optional(), Length(max=400)])
+    after = StringField(filters=[clean_line], validators=[Optional(), Length(max=400)])
+    before = StringField(filters=[clean_line], validators=[Optional(), Length(max=400)])
 
     def value(self, name, default=""):
         field = self[name]

@@ -1,7 +1,6 @@
 """Application forms, one per category, built on one base so that inline
 validation and submission use the very same class."""
 import gettext
-import re
 from functools import cache
 
 import pycountry
@@ -18,6 +17,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..auth.forms import NewPassword
 from ..i18n import format_count
+from ..text import clean_line, clean_text
 from .models import Category, EventVisibility
 
 FOCUS_AREAS = ("smart mobility", "smart energy", "e-government", "health care", "public safety",
@@ -38,20 +38,6 @@ TOPIC_LABELS = {
 ACADEMIC_KINDS = {"university": _l("University"), "research_institute": _l("Research institute"),
                   "corporate_body": _l("Corporate body")}
 PHONE = Regexp(r"^\+?[0-9 ()./-]{5,40}$", message=_l("Use digits, spaces and + ( ) - only, e.g. +886 2 2720 8889."))
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def clean_line(value):
-    """Trim, and drop control characters that have no place in a one-line field."""
-    if value is None:
-        return None
-    return CONTROL.sub("", str(value)).replace("\r", " ").replace("\n", " ").strip()
-
-
-def clean_text(value):
-    if value is None:
-        return None
-    return CONTROL.sub("", str(value)).replace("\r\n", "\n").strip()
 
 
 # pycountry's catalog for each language of the interface (English needs none).
