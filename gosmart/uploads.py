@@ -20,6 +20,8 @@ from flask import abort, current_app, send_from_directory
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from PIL import Image
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 from werkzeug.security import safe_join
 from wtforms.validators import ValidationError
 
@@ -177,9 +179,8 @@ def _read_checked(file_storage, kind):
     detected = _detect(data)
     if detected not in kind.types:
         raise UploadRefused(str(kind.wrong_type))
-    if detected == "pdf" and _pdf_has_active_content(data):
-        raise UploadRefused(_("This PDF contains scripts, launch actions or embedded files; "
-                              "please upload a plain PDF (for example, print it to PDF)."))
+    if detected == "pdf":
+        _check_pdf(data)
     if detected in {"png", "jpeg"}:
         _check_image(data, detected)
     return data, detected
@@ -220,22 +221,104 @@ def _detect(data):
     return None
 
 
-# PDF names, with "#xx" escapes decoded (/J#61vaScript is /JavaScript).
+# --- PDFs: parsed, every object walked, active content refused ---------------------------------
+# The raw bytes are searched for the names below (escapes such as /J#61vaScript decoded), and
+# the file is parsed with pypdf: every object the cross-reference tables list, those packed in
+# compressed object streams included, is walked for them. A PDF pypdf cannot read is refused
+# too. (gosmart never renders an uploaded PDF: they are only ever sent back as attachments.)
+
 PDF_NAME = re.compile(rb"/([^\x00\t\n\f\r ()<>\[\]{}/%]+)")
 PDF_HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-PDF_ACTIVE_NAMES = {b"JavaScript", b"JS", b"Launch", b"EmbeddedFile", b"EmbeddedFiles"}
+# What makes a PDF act, by what it is in the refusal's words: dictionary keys, and the values of
+# /S (an action's type), /Type and /Subtype (an annotation's or a stream's kind). (/OpenAction
+# alone is no more than the page a PDF opens at; it is the action's /S that tells.)
+PDF_ACTIVE_KEYS = {
+    "JS": "scripts", "JavaScript": "scripts", "AA": "automatic actions", "URI": "links",
+    "EF": "embedded files", "EmbeddedFiles": "embedded files", "XFA": "form submissions", "RichMedia": "multimedia",
+}
+PDF_ACTIVE_KINDS = {
+    "JavaScript": "scripts", "URI": "links", "GoToR": "links", "GoToE": "links", "SubmitForm": "form submissions",
+    "ImportData": "form submissions", "Launch": "launch actions", "EmbeddedFile": "embedded files",
+    "FileAttachment": "embedded files", "RichMedia": "multimedia", "RichMediaExecute": "multimedia",
+    "Rendition": "multimedia", "Movie": "multimedia", "Sound": "multimedia", "Screen": "multimedia",
+}
+PDF_ACTIVE = {**PDF_ACTIVE_KINDS, **PDF_ACTIVE_KEYS}
+PDF_STREAM_DATA = re.compile(rb"(?<=stream)(\r\n|\n|\r).*?(?=endstream)", re.DOTALL)
+PDF_ACTIVE_WORDS = {"scripts": _l("scripts"), "automatic actions": _l("automatic actions"),
+                    "links": _l("links"), "form submissions": _l("form submissions"),
+                    "launch actions": _l("launch actions"), "embedded files": _l("embedded files"),
+                    "multimedia": _l("multimedia")}
+PDF_MAX_ITEMS = 2_000_000  # names, numbers, strings… walked; more is refused (a file built to be slow)
 
 
-def _pdf_has_active_content(data):
-    """Best effort: names inside compressed object streams are not seen. The real
-    protection is that files are served as attachments and never rendered here."""
-    for match in PDF_NAME.finditer(data):
+def _check_pdf(data):
+    """Refuse (UploadRefused) a PDF with active content, or one that cannot be read."""
+    found = _pdf_raw_names(data) | _pdf_parsed_names(data)
+    if found:
+        kinds = sorted({PDF_ACTIVE[name] for name in found})
+        raise UploadRefused(_("This PDF contains %(what)s; please upload a plain PDF (for example, print it to "
+                              "PDF, then check that nothing is missing).",
+                              what=", ".join(str(PDF_ACTIVE_WORDS[k]) for k in kinds)))
+
+
+def _pdf_raw_names(data):
+    """Active names written in the file as it is, outside stream data (which may be anything,
+    "/JS" by chance in a compressed image too): objects the tables may not list are seen here."""
+    found = set()
+    for match in PDF_NAME.finditer(PDF_STREAM_DATA.sub(b"\n", data)):
         name = match.group(1)
         if b"#" in name:
             name = PDF_HEX_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), name)
-        if name in PDF_ACTIVE_NAMES:
-            return True
-    return False
+        name = name.decode("latin-1")
+        if name in PDF_ACTIVE:
+            found.add(name)
+    return found
+
+
+def _pdf_parsed_names(data):
+    """The active names in every object of the parsed file; UploadRefused if it cannot be parsed."""
+    unreadable = UploadRefused(_("This PDF cannot be read: it is damaged, incomplete or protected by a password. "
+                                 "Please save or print it to PDF again and upload the new file."))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = PdfReader(io.BytesIO(data), strict=False)
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise unreadable
+            len(reader.pages)  # the page tree must be readable
+            objects = [reader.trailer]
+            numbers = {(number, generation) for generation, table in reader.xref.items() for number in table}
+            numbers |= {(number, 0) for number in reader.xref_objStm}
+            for number, generation in sorted(numbers):
+                objects.append(reader.get_object(IndirectObject(number, generation, reader)))
+            return _names_in(objects)
+    except UploadRefused:
+        raise
+    except Exception:  # pypdf raises many kinds of errors (and RecursionError, ValueError…) for a broken file
+        raise unreadable from None
+
+
+def _names_in(objects):
+    """Active names among the keys and the /S, /Type, /Subtype values of `objects` and of every
+    dictionary and array inside them (references are not followed: each object is in the list)."""
+    found, stack, walked = set(), list(objects), 0
+    while stack:
+        item = stack.pop()
+        walked += 1
+        if walked > PDF_MAX_ITEMS:
+            raise ValueError("too many items")
+        if isinstance(item, IndirectObject) or item is None:
+            continue
+        if isinstance(item, DictionaryObject):  # a stream's dictionary too
+            for key, value in item.items():
+                if key[1:] in PDF_ACTIVE_KEYS:
+                    found.add(key[1:])
+                if key in ("/S", "/Type", "/Subtype") and isinstance(value, NameObject) and value[1:] in PDF_ACTIVE_KINDS:
+                    found.add(value[1:])
+                stack.append(value)
+        elif isinstance(item, ArrayObject):
+            stack.extend(item)
+    return found
 
 
 def _check_image(data, detected):

@@ -186,16 +186,16 @@ def test_an_image_claiming_too_many_pixels_is_refused(upload_dir, folder, width,
                    "The image is too large: at most 50 megapixels.")
 
 
-@pytest.mark.parametrize("action", [
-    b" /OpenAction << /S /JavaScript /JS (app.alert\\(1\\)) >>",
-    b" /OpenAction << /S /J#61vaScript /J#53 (app.alert\\(1\\)) >>",  # escaped names
-    b" /OpenAction << /S /Launch /F (cmd.exe) >>",
-    b" /Names << /EmbeddedFiles << /Names [] >> >>",
+@pytest.mark.parametrize("action, what", [
+    (b" /OpenAction << /S /JavaScript /JS (app.alert\\(1\\)) >>", "scripts"),
+    (b" /OpenAction << /S /J#61vaScript /J#53 (app.alert\\(1\\)) >>", "scripts"),  # escaped names
+    (b" /OpenAction << /S /Launch /F (cmd.exe) >>", "launch actions"),
+    (b" /Names << /EmbeddedFiles << /Names [] >> >>", "embedded files"),
 ])
-def test_a_pdf_with_scripts_launch_actions_or_embedded_files_is_refused(upload_dir, folder, action):
+def test_a_pdf_with_scripts_launch_actions_or_embedded_files_is_refused(upload_dir, folder, action, what):
     assert_refused(upload_dir, upload(minimal_pdf(action)), DOCUMENT, folder,
-                   "This PDF contains scripts, launch actions or embedded files; "
-                   "please upload a plain PDF (for example, print it to PDF).")
+                   f"This PDF contains {what}; please upload a plain PDF (for example, print it to PDF, "
+                   "then check that nothing is missing).")
 
 
 def test_a_plain_hand_made_pdf_is_accepted(folder):
