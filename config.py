@@ -60,6 +60,12 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
     PASSWORD_RESET_RATE_LIMIT = os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5 per minute")
+    # Public lookups and checks (inline validation of the application form, emailed links), per address.
+    PUBLIC_CHECK_RATE_LIMIT = os.environ.get("PUBLIC_CHECK_RATE_LIMIT", "60 per minute;600 per hour")
+    # Emails a non-secretariat user causes to an address (gosmart/mail_limits.py): per recipient,
+    # and per sender (a representative's organization, or the user).
+    EMAIL_RECIPIENT_LIMIT = os.environ.get("EMAIL_RECIPIENT_LIMIT", "5 per hour;20 per day")
+    EMAIL_SENDER_LIMIT = os.environ.get("EMAIL_SENDER_LIMIT", "100 per hour;500 per day")
 
     PASSWORD_HASH_METHOD = "scrypt"
     PASSWORD_RESET_MAX_AGE = 3600  # seconds

@@ -81,6 +81,8 @@ def record(action, obj=None, *, details=None, actor=None, object_type=None, obje
 def client_address():
     """The client's IP address, or None when what the request gives is not one (X-Forwarded-For
     from a client when PROXY_FIX counts more proxies than there are): never stored as typed."""
+    if not has_request_context():
+        return None
     try:
         return str(ipaddress.ip_address(request.remote_addr or ""))
     except ValueError:

@@ -1,6 +1,7 @@
 """Flask extensions, created unbound; create_app() binds them."""
 from datetime import timezone
 
+from flask import current_app
 from flask_babel import Babel
 from flask_htmx import HTMX
 from flask_limiter import Limiter
@@ -33,6 +34,13 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+
+
+def public_check_limit():
+    """The rate limit of public checks and lookups (inline validation, emailed links), per address."""
+    return current_app.config["PUBLIC_CHECK_RATE_LIMIT"]
+
+
 babel = Babel()
 mail = Mail()
 htmx = HTMX()

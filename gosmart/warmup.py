@@ -6,6 +6,7 @@ first requests several times slower."""
 from flask_babel import force_locale, gettext
 from sqlalchemy.orm import configure_mappers
 
+from .auth.services import dummy_hash
 from .members.forms import country_choices
 
 
@@ -14,6 +15,7 @@ def warm_up(app):
     for name in app.jinja_env.list_templates(filter_func=lambda name: name.endswith((".html", ".txt"))):
         app.jinja_env.get_template(name)
     with app.test_request_context():
+        dummy_hash()  # the unknown-email password check, made once for every worker
         for locale in app.config["LANGUAGES"]:
             with force_locale(locale):
                 gettext("Member directory")

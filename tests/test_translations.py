@@ -371,8 +371,8 @@ def test_a_new_visitor_switches_to_chinese_and_applies_in_chinese(client, outbox
     response = client.post_form("/apply/city", dict(CITY_FORM, applicant_name="李美", password=PASSWORD,
                                                     applicant_email="lee@kcg.example"), page="/apply/city")
     assert response.status_code == 303
-    draft = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "您的草稿已儲存，帳號也已建立" in draft and "證明文件" in draft and not english_left(draft)
+    sent = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "我們已寄一封電子郵件到 lee@kcg.example" in sent and not english_left(sent)
     user = db.session.scalar(select(User).where(User.email == "lee@kcg.example"))
     assert user.locale == ZH  # remembered from the language the visitor applied in
     confirmation = outbox[0]
@@ -380,8 +380,11 @@ def test_a_new_visitor_switches_to_chinese_and_applies_in_chinese(client, outbox
     link = re.search(r"http://gosmart.test(/confirm-email/\S+)", confirmation.body).group(1)
     assert "確認您的電子郵件地址" in client.get(link).get_data(as_text=True)
     client.post_form(link, page=link)
+    client.login("lee@kcg.example")
     application = db.session.scalar(select(Application))
     url = f"/applications/{application.id}"
+    draft = client.get(f"{url}/edit").get_data(as_text=True)
+    assert "證明文件" in draft and not english_left(draft)
     client.post_form(f"{url}/documents", {"document": (io.BytesIO(PDF), "letter.pdf")}, page=f"{url}/edit",
                      content_type="multipart/form-data")
     submitted = client.post_form(f"{url}/edit", dict(CITY_FORM, action="submit"), page=f"{url}/edit")

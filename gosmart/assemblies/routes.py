@@ -168,11 +168,14 @@ def cancel_registration(assembly_id, registration_id):
     registration = _registration(assembly, registration_id)
     if ButtonForm().validate_on_submit():
         try:
-            services.cancel_registration(registration, _user())
+            notified = services.cancel_registration(registration, _user())
         except services.RegistrationError as error:
             flash(str(error), "error")
         else:
             flash(_("The registration of %(name)s is cancelled.", name=registration.name), "info")
+            if not notified:
+                flash(_("No email was sent to %(email)s: too many emails have gone to that address, or on "
+                        "your behalf, recently.", email=registration.email), "warning")
     if request.form.get("back") == "list":  # cancelled from the secretariat's list: back to it
         return redirect_to(url_for("assemblies.registrations", assembly_id=assembly.id))
     return redirect_to(url_for("assemblies.detail", assembly_id=assembly.id) + "#registrations")

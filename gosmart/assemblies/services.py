@@ -15,6 +15,7 @@ from ..audit import utcnow
 from ..auth.models import Role, normalize_email
 from ..extensions import db
 from ..mail import send_email
+from ..mail_limits import TooManyEmails, allow_email, take_email
 from ..members.models import Organization
 from ..pdf import qr_svg_data_uri, render_pdf
 from ..queries import contains, insert_ignoring_conflict
@@ -154,6 +155,10 @@ def register(assembly, actor, *, name, email, role, title=None, dietary_needs=No
             raise RegistrationError(_("Give the reason for going past the capacity."))
     else:
         raise RegistrationError(_("You cannot register for assemblies."))
+    try:
+        take_email(email, actor)  # the e-ticket is an email to an address the user typed
+    except TooManyEmails as error:
+        raise RegistrationError(str(error)) from None
 
     outside_quota = organization_id is None
     if organization_id is not None and not _take_quota(assembly, organization_id):
@@ -209,7 +214,9 @@ def update_registration(registration, actor, data, now=None):
 
 
 def cancel_registration(registration, actor, now=None):
-    """Cancel; a freed place goes at once to the first on the waiting list."""
+    """Cancel; a freed place goes at once to the first on the waiting list. Returns whether the
+    registrant was emailed: a cancellation always happens, but its email is not sent when too
+    many have gone to the address, or on the sender's behalf, lately (the caller says so)."""
     if not registration.can_change(actor, now):
         raise RegistrationError(_("This registration can no longer be cancelled."))
     was = registration.state
@@ -226,9 +233,12 @@ def cancel_registration(registration, actor, now=None):
                            .values(confirmed_count=Assembly.confirmed_count - 1))
     db.session.refresh(registration)
     audit.record("registration.cancelled", registration, actor=actor, details={"was": was})
-    _notify(registration, "registration_cancelled")
+    notified = allow_email(registration.email, actor)
+    if notified:
+        _notify(registration, "registration_cancelled")
     _promote_waiting(registration.assembly)
     db.session.commit()
+    return notified
 
 
 def _promote_waiting(assembly):
@@ -255,6 +265,10 @@ def _promote_waiting(assembly):
 def reissue_token(registration, actor):
     if not registration.can_view(actor) or registration.state != RS.CONFIRMED:
         raise RegistrationError(_("Only a confirmed registration has a ticket."))
+    try:
+        take_email(registration.email, actor)
+    except TooManyEmails as error:
+        raise RegistrationError(str(error)) from None
     registration.checkin_token = new_checkin_token()
     audit.record("registration.ticket_reissued", registration, actor=actor)
     _notify(registration, "registration_confirmed", reissued=True)

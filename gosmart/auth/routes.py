@@ -2,9 +2,10 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from ..extensions import db, limiter, login_manager
+from ..extensions import db, limiter, login_manager, public_check_limit
 from ..headers import local_path
 from ..htmx import redirect_to, render
+from ..mail_limits import TooManyEmails
 from ..permissions import public, roles_required, signed_in
 from . import bp, services
 from .forms import ConfirmForm, LoginForm, PasswordChangeForm, PasswordForgotForm, PasswordResetForm, StaffAccountForm
@@ -76,12 +77,15 @@ def change_password():
     if form.validate_on_submit():
         user = current_user._get_current_object()
         try:
-            services.change_password(user, form.current_password.data, form.new_password.data)
+            notified = services.change_password(user, form.current_password.data, form.new_password.data)
         except services.AccountError as error:
             form.current_password.errors.append(str(error))
         else:
             login_user(user)  # this session goes on; every other one has ended
             flash(_("Your password is changed. Other devices have been signed out."), "success")
+            if not notified:
+                flash(_("No email was sent about it: too many emails have gone to your address recently."),
+                      "warning")
             return redirect_to(home_url(user))
     return render_template("auth/change_password.html", form=form)
 
@@ -100,6 +104,7 @@ def forgot_password():
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(public_check_limit)
 @public
 def reset_password(token):
     user = services.user_for_reset_token(token)
@@ -160,6 +165,7 @@ def set_account_active(user_id):
 # --- Email confirmation ----------------------------------------------------------
 
 @bp.route("/confirm-email/<token>", methods=["GET", "POST"])
+@limiter.limit(public_check_limit)
 @public
 def confirm_email(token):
     """The link in the email shows a button; the POST confirms (no change on GET)."""
@@ -181,7 +187,12 @@ def confirm_email(token):
 def resend_confirmation():
     form = ConfirmForm()
     if form.validate_on_submit() and current_user.email_confirmed_at is None:
-        services.send_email_confirmation(current_user._get_current_object())
-        db.session.commit()
-        flash(_("We sent a new confirmation link to %(email)s.", email=current_user.email), "info")
+        user = current_user._get_current_object()
+        try:
+            services.send_email_confirmation(user, sender=user)
+        except TooManyEmails as error:
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("We sent a new confirmation link to %(email)s.", email=current_user.email), "info")
     return redirect_to(home_url(current_user))

@@ -1,4 +1,6 @@
 """Accounts: sign-in, passwords, sessions, staff accounts."""
+import secrets
+
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -8,10 +10,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
 from .. import audit
-from ..audit import utcnow
+from ..audit import client_address, utcnow
 from ..extensions import db
 from ..mail import send_email
+from ..mail_limits import allow_email, take_email
 from ..queries import contains
+from ..tasks import app_context, huey
 from .models import STAFF_ROLES, Role, User, normalize_email
 
 PASSWORD_MIN = 10
@@ -26,8 +30,9 @@ COMMON_PASSWORDS = frozenset(
 )
 # Words that make a password easy to guess on this site in particular.
 SITE_WORDS = ("gosmart", "go smart", "smart", "city", "taipei")
-# A real hash to compare against when the email is unknown, so both cases take as long.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="pbkdf2:sha256:1000")
+# Hashes to check a password against when the email is unknown: one per hashing method, made
+# once per process (warmup.py makes it before gunicorn forks), with the method real accounts use.
+_DUMMY_HASHES = {}
 
 
 class AccountError(Exception):
@@ -55,6 +60,16 @@ def hash_password(password):
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
+def dummy_hash():
+    """A hash of a random password, made with PASSWORD_HASH_METHOD (scrypt in production): an
+    unknown email costs the same hash work as a real account, so the time of the answer does not
+    tell whether an address has an account."""
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash(secrets.token_urlsafe(24), method=method)
+    return _DUMMY_HASHES[method]
+
+
 def set_password(user, password):
     problem = password_problem(password)
     if problem:
@@ -73,7 +88,7 @@ def authenticate(email, password):
     Both outcomes are audited; the caller shows one message for every failure."""
     user = find_user(email)
     if user is None or not user.password_hash:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(dummy_hash(), password)
         audit.record("login.failed", details={"email": normalize_email(email)[:254]}, object_type="User")
         db.session.commit()
         return None
@@ -95,13 +110,18 @@ def logout(user):
 
 
 def change_password(user, current_password, new_password):
+    """Change the password; True if the owner was emailed about it (False: too many emails to
+    the address lately, gosmart/mail_limits.py — the password is changed all the same)."""
     if not user.password_hash or not check_password_hash(user.password_hash, current_password):
         raise AccountError(_("The current password is not right."))
     set_password(user, new_password)
     audit.record("password.changed", user, actor=user)
-    send_email(user.email, _l("Your GO SMART password was changed"), "password_changed", user=user,
-               locale=user.locale)
+    notified = allow_email(user.email, user)
+    if notified:
+        send_email(user.email, _l("Your GO SMART password was changed"), "password_changed", user=user,
+                   locale=user.locale)
     db.session.commit()
+    return notified
 
 
 # --- Links sent by email: password reset, invitation, email confirmation -------
@@ -163,17 +183,44 @@ def confirm_email(user):
     db.session.commit()
 
 
-def send_email_confirmation(user):
+def send_email_confirmation(user, sender=None):
+    """Email a confirmation link. `sender`: the user who asked for it again, counted by
+    gosmart/mail_limits.py (TooManyEmails when over a limit)."""
+    if sender is not None:
+        take_email(user.email, sender)
     send_email(user.email, _l("Confirm your email address for GO SMART"), "email_confirmation",
                locale=user.locale, user=user, token=email_confirmation_token(user))
 
 
 def request_password_reset(email):
-    """Emails a reset link if the address belongs to an active account; says nothing either way."""
-    user = find_user(email)
+    """Emails a reset link if the address belongs to an active account; says nothing either way.
+
+    The lookup and the email are the task queue's work: the request answers as fast whether the
+    address has an account or not (sending an email takes time an unknown address would not)."""
+    address, requested_from = normalize_email(email)[:254], client_address()
+    try:
+        send_password_reset(address, requested_from)
+    except Exception:  # the queue (Redis) is down: done here and now rather than not at all
+        current_app.logger.warning("password reset not queued; sent from the request", exc_info=True)
+        _send_password_reset(address, requested_from)
+
+
+@huey.task(retries=2, retry_delay=10)
+def send_password_reset(address, requested_from=None):
+    with app_context():
+        _send_password_reset(address, requested_from)
+
+
+def _send_password_reset(address, requested_from):
+    user = find_user(address)
     if user is None or not user.active:
         return
-    audit.record("password.reset_requested", user, actor=user)
+    details = {"requested_from": requested_from}
+    if not allow_email(user.email):  # a reset link or five an hour is what its owner may ask for
+        audit.record("password.reset_not_sent", user, details={**details, "reason": "too many emails"})
+        db.session.commit()
+        return
+    audit.record("password.reset_requested", user, actor=user, details=details)
     send_email(user.email, _l("Reset your GO SMART password"), "password_reset",
                locale=user.locale, user=user, token=password_reset_token(user))
     db.session.commit()

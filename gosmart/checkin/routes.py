@@ -13,7 +13,7 @@ from ..auth.models import Role, User
 from ..certificates.models import BulkJob
 from ..certificates.routes import pdf_response
 from ..csvexport import csv_response
-from ..extensions import db
+from ..extensions import db, limiter, public_check_limit
 from ..htmx import full_page_load, redirect_to, render, wants_fragment
 from ..permissions import public, roles_required
 from . import attendance, bp, services
@@ -227,6 +227,7 @@ def certificates_zip(assembly_id, job_id):
 
 
 @bp.route("/attendance/<token>", methods=["GET", "POST"])
+@limiter.limit(public_check_limit)
 @public
 def attendance_certificate(token):
     """The link emailed to an attendee: a button (GET) that gets the certificate (POST)."""

@@ -18,6 +18,7 @@ from ..cache import fresh_for
 from ..extensions import db
 from ..i18n import format_count
 from ..mail import send_email
+from ..mail_limits import TooManyEmails, take_email
 from ..members.forms import country_name
 from ..members.models import (
     PROFILE_FIELDS, Category, HonoraryMember, MemberStatus, Organization, OrganizationTopic,
@@ -266,6 +267,10 @@ def invite_representative(organization, name, email, actor):
     if extra >= MAX_EXTRA_REPRESENTATIVES:
         raise ProfileError(_("An organization has at most %(n)d additional representatives.",
                              n=MAX_EXTRA_REPRESENTATIVES))
+    try:  # counted before the address is looked up: the answers below tell about accounts
+        take_email(email, actor)
+    except TooManyEmails as error:
+        raise ProfileError(str(error)) from None
     if accounts.find_user(email):
         raise ProfileError(_("An account with this email already exists."))
     user = User(name=name, email=email, role=Role.REPRESENTATIVE, organization_id=organization.id)

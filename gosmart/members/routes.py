@@ -2,13 +2,13 @@
 from flask import abort, flash, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from .. import uploads
-from ..auth.models import Role
+from ..auth.models import Role, normalize_email
 from ..certificates.routes import pdf_response
-from ..extensions import db, limiter
+from ..extensions import db, limiter, public_check_limit
 from ..htmx import redirect_to, render, wants_fragment
 from ..permissions import public, roles_required, signed_in
 from . import bp, services
@@ -39,7 +39,8 @@ def _category_or_404(category):
 
 
 def _duplicate_warning(name, country, exclude_id=None):
-    members, applications = services.similar_members_or_applications(name, country, exclude_id)
+    """Same-named members (and, for the secretariat, open applications): what the reader may know."""
+    members, applications = services.similar_members_or_applications(name, country, exclude_id, viewer=current_user)
     return {"members": members, "applications": applications}
 
 
@@ -72,11 +73,13 @@ def apply_new(category):
             form.form_errors.append(str(error))
         else:
             if account:
-                login_user(application.applicant)
-                flash(_("Your draft is saved and your account created. We sent you a link to confirm your "
-                        "email address; add your documents, then submit."), "success")
-            else:
-                flash(_("Your draft is saved."), "success")
+                # The same answer whether the address had an account or not (then its owner is told
+                # by email): the form does not reveal who has an account.
+                flash(_("Thank you. We have sent an email to %(email)s: open the link in it to confirm the "
+                        "address, then sign in here to add your documents and submit your application.",
+                        email=normalize_email(account["email"])), "success")
+                return redirect_to(url_for("auth.login"))
+            flash(_("Your draft is saved."), "success")
             return redirect_to(url_for("members.application_edit", application_id=application.id))
     status = 422 if form.errors or form.form_errors else 200
     return render("members/apply_form.html", status=status, form=form, category=category,
@@ -84,6 +87,7 @@ def apply_new(category):
 
 
 @bp.route("/apply/<category>/validate", methods=["POST"])
+@limiter.limit(public_check_limit)
 @public
 def validate_field(category):
     """Inline validation: the same form class as on submit, one field's verdict.

@@ -9,6 +9,7 @@ from datetime import date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..audit import utcnow
@@ -17,6 +18,7 @@ from ..auth.models import Role, User, normalize_email
 from ..certificates import services as certificates
 from ..extensions import db
 from ..mail import send_email
+from ..mail_limits import allow_email
 from ..queries import contains, insert_ignoring_conflict
 from .models import (
     AWAITING_REVIEW, EDITABLE, OPEN_STATES, Application, ApplicationDocument, ApplicationEvent,
@@ -97,19 +99,15 @@ def save_draft(application, data):
 
 def start_application(category, data, applicant=None, account=None):
     """A new draft. A visitor gives `account` (name, email, password, and the locale they
-    applied in, for the emails) and gets an applicant account, signed in by the caller, with a
-    link to confirm the email."""
+    applied in, for the emails) and gets an applicant account with a link to confirm the email —
+    unless the address already has an account: then nothing is created, the address's owner is
+    told by email, and None is returned. The caller answers a visitor the same in both cases
+    ("we have sent you an email"), so that the form does not tell who has an account."""
     category = Category(category)
     if applicant is None:
-        if accounts.find_user(account["email"]):
-            raise MembershipError(_("An account with this email already exists. Please sign in first."))
-        applicant = User(name=account["name"], email=account["email"], role=Role.APPLICANT,
-                         locale=account.get("locale"))
-        accounts.set_password(applicant, account["password"])
-        db.session.add(applicant)
-        db.session.flush()
-        audit.record("account.created", applicant, actor=applicant, details={"role": "applicant"})
-        accounts.send_email_confirmation(applicant)
+        applicant = _new_applicant(account)
+        if applicant is None:
+            return None
     elif applicant.role != Role.APPLICANT:
         raise MembershipError(_("Your account already belongs to a member; membership applications come from new applicants."))
     application = Application(category=category, applicant=applicant, state=S.DRAFT, name="", country="")
@@ -118,6 +116,36 @@ def start_application(category, data, applicant=None, account=None):
     audit.record("application.created", application, actor=applicant)
     db.session.commit()
     return application
+
+
+def _new_applicant(account):
+    """The visitor's new account, or None (and its owner emailed) when the address has one.
+    Both ways do the same work: the password checked and hashed, one email."""
+    existing = accounts.find_user(account["email"])
+    if existing is None:
+        applicant = User(name=account["name"], email=account["email"], role=Role.APPLICANT,
+                         locale=account.get("locale"))
+        accounts.set_password(applicant, account["password"])
+        db.session.add(applicant)
+        try:
+            db.session.flush()
+        except IntegrityError:  # the same address applied at the same moment: that one has the account
+            db.session.rollback()
+            existing = accounts.find_user(account["email"])
+        else:
+            audit.record("account.created", applicant, actor=applicant, details={"role": "applicant"})
+            accounts.send_email_confirmation(applicant)
+            return applicant
+    else:
+        accounts.password_problem(account["password"])  # the same work as set_password() above
+        accounts.hash_password(account["password"])
+    if existing is not None:
+        audit.record("application.account_exists", existing, details={"email": existing.email})
+        if allow_email(existing.email):  # else its owner has been told often enough lately
+            send_email(existing.email, _l("Your GO SMART account: an application with your address"),
+                       "application_account_exists", locale=existing.locale, user=existing)
+        db.session.commit()
+    return None
 
 
 def update_draft(application, data, actor):
@@ -173,13 +201,22 @@ def remove_document(document, actor):
     db.session.commit()
 
 
-def similar_members_or_applications(name, country, exclude_application_id=None):
-    """Members or open applications with the same name and country: a warning, not a block."""
+def similar_members_or_applications(name, country, exclude_application_id=None, viewer=None):
+    """Members or open applications with the same name and country: a warning, not a block.
+
+    Only the secretariat learns of every member and of open applications (confidential). Anyone
+    else — a visitor, an applicant — hears only of members the public directory shows (active,
+    listed publicly), and of no application."""
     if not name or not country:
         return [], []
     same_name = func.lower(Organization.name) == name.strip().lower()
-    members = db.session.scalars(
-        select(Organization).where(same_name, Organization.country == country).limit(5)).all()
+    query = select(Organization).where(same_name, Organization.country == country)
+    secretariat = viewer is not None and getattr(viewer, "role", None) == Role.SECRETARIAT
+    if not secretariat:
+        query = query.where(Organization.status == MemberStatus.ACTIVE, Organization.listed_publicly.is_(True))
+    members = db.session.scalars(query.limit(5)).all()
+    if not secretariat:
+        return members, []
     query = select(Application).where(
         func.lower(Application.name) == name.strip().lower(), Application.country == country,
         Application.state.in_([str(s) for s in OPEN_STATES if s != S.DRAFT]))

@@ -12,6 +12,8 @@ from ..members.models import Application, HonoraryMember, Organization
 EMAILS = {
     # template: (who receives it, when)
     "email_confirmation": (_l("Applicant"), _l("A visitor saves a first draft: confirm the email address.")),
+    "application_account_exists": (_l("Any user"), _l("A visitor applies with the address of an existing account: "
+                                                      "its owner is told, and nothing is changed.")),
     "password_reset": (_l("Any user"), _l("Someone asks to reset the password.")),
     "password_changed": (_l("Any user"), _l("The password was changed.")),
     "account_invitation": (_l("New staff"), _l("The secretariat creates a secretariat or door-staff account.")),
