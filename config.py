@@ -98,6 +98,10 @@ class Config:
             "CERTIFICATE_SIGNATORIES_ZH", "GO SMART 主席 臺北市|GO SMART 秘書長").split("|")
         if s.strip()]
     PDF_RENDER_TIMEOUT = int(os.environ.get("PDF_RENDER_TIMEOUT", 20))
+    # PDFs made on demand (minutes, e-tickets, badge sheets) are kept per process by their content
+    # (gosmart/pdf.py), up to this many bytes; a render that is not in the cache is limited per user.
+    PDF_CACHE_BYTES = int(os.environ.get("PDF_CACHE_BYTES", 32 * 1024 * 1024))
+    PDF_RENDER_RATE_LIMIT = os.environ.get("PDF_RENDER_RATE_LIMIT", "30 per minute;300 per hour")
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")
 
     DEMO_ALLOWED = False

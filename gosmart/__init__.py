@@ -156,8 +156,10 @@ def _register_error_pages(app):
     def page(code, message=None):
         def handler(error):
             db.session.rollback()
+            # When to try again (a 429 raised by the application itself, not by Flask-Limiter).
+            headers = [(k, v) for k, v in getattr(error, "get_headers", lambda: [])() if k == "Retry-After"]
             return render_template("errors/error.html", code=code, message=message,
-                                   description=getattr(error, "description", None)), code
+                                   description=getattr(error, "description", None)), code, headers
         return handler
 
     app.register_error_handler(400, page(400))

@@ -7,17 +7,28 @@ HTML that may carry user text must never reach it. Every resource WeasyPrint loa
 (images, stylesheets, @import, fonts, SVG references, attachments) goes through the
 fetcher given here.
 """
+import hashlib
 import mimetypes
 import os
 import signal
 import threading
+import time
 from urllib.parse import unquote, urlsplit
 
 import segno
-from flask import current_app, render_template
+import weasyprint
+from flask import current_app, has_request_context, render_template
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
+from limits import parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.security import safe_join
+
+from .extensions import limiter
 
 
 class ResourceRefused(ValueError):
@@ -31,6 +42,73 @@ class PdfRenderTimeout(RuntimeError):
 def render_pdf(template_name, **context):
     """Render an (autoescaped) template of the app to PDF bytes."""
     return html_to_pdf(render_template(template_name, **context))
+
+
+# --- Generated PDFs kept by their content's version -------------------------------------------
+# A PDF made on demand (the minutes, an e-ticket, a badge sheet) is kept in this process's memory
+# under the SHA-256 of the HTML it is made from (and WeasyPrint's version): the same content is
+# rendered once, however often it is asked for; a new revision, another language, a changed
+# template give another HTML, hence a new render. The HTML takes milliseconds to make, the PDF
+# a tenth of a second or more. Each process keeps its own copies (PDF_CACHE_BYTES at most,
+# the least recently used going first): with several hosts each renders a version once at
+# most, and nothing here is anything another process needs. What is not in the cache costs a
+# render, which PDF_RENDER_RATE_LIMIT limits per user (per address for visitors).
+
+_kept = {}  # digest -> PDF bytes, oldest use first (dicts keep their order)
+_fallback_limits = MovingWindowRateLimiter(MemoryStorage())  # while the shared storage is down
+
+
+def cached_pdf(template_name, *, limit_renders=False, **context):
+    """The PDF of the template, from this process's cache when the same HTML was rendered before;
+    otherwise rendered and kept. `limit_renders`: a render is counted against the requester's
+    PDF_RENDER_RATE_LIMIT (429 when spent) — for a download a user asks for, not for the
+    attachment of an email (whose sending has limits of its own)."""
+    html = render_template(template_name, **context)
+    digest = hashlib.sha256(f"{weasyprint.__version__}\0{html}".encode()).hexdigest()
+    pdf = _kept.pop(digest, None)
+    if pdf is None:
+        if limit_renders:
+            _count_render()
+        pdf = html_to_pdf(html)
+    _kept[digest] = pdf  # (re)inserted last: the most recently used
+    _evict(current_app.config.get("PDF_CACHE_BYTES", 32 * 1024 * 1024))
+    return pdf
+
+
+def forget_cached_pdfs():
+    _kept.clear()
+
+
+def _evict(limit):
+    total = sum(len(pdf) for pdf in list(_kept.values()))
+    while total > limit and _kept:
+        try:
+            oldest = next(iter(_kept))
+            total -= len(_kept.pop(oldest))
+        except (StopIteration, KeyError, RuntimeError):  # another thread took it first
+            break
+
+
+def _count_render():
+    """One render for the current user (or address): 429 once PDF_RENDER_RATE_LIMIT is spent."""
+    setting = current_app.config.get("PDF_RENDER_RATE_LIMIT")
+    if not setting or not has_request_context():
+        return
+    who = f"user:{current_user.id}" if current_user.is_authenticated else f"address:{get_remote_address()}"
+    try:
+        _spend(MovingWindowRateLimiter(limiter.storage), setting, who)
+    except TooManyRequests:
+        raise
+    except Exception:  # the shared storage (Redis) is down: this process counts alone meanwhile
+        current_app.logger.warning("PDF render limit: storage unreachable, counting in this process", exc_info=True)
+        _spend(_fallback_limits, setting, who)
+
+
+def _spend(strategy, setting, who):
+    for limit in parse_many(setting):
+        if not strategy.hit(limit, "gosmart-pdf-render", who):
+            reset = strategy.get_window_stats(limit, "gosmart-pdf-render", who).reset_time
+            raise TooManyRequests(retry_after=max(1, int(reset - time.time())))
 
 
 def html_to_pdf(html, url_fetcher=None, timeout=None):

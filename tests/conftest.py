@@ -16,6 +16,7 @@ from gosmart import create_app
 from gosmart.auth.models import Role, User
 from gosmart.auth.services import hash_password
 from gosmart.extensions import db, limiter
+from gosmart.pdf import forget_cached_pdfs
 from gosmart.members.models import Category, Organization
 from gosmart.tasks import huey
 
@@ -56,6 +57,7 @@ def _clean(app):
     ctx.push()
     app.extensions["outbox"] = []
     limiter.reset()
+    forget_cached_pdfs()  # a PDF kept by an earlier test (or a fake one from fast_pdfs) is not served
     # Tasks run inline here; a test that built another app (production settings) switched the
     # shared queue to queued mode.
     huey.immediate = True

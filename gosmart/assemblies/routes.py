@@ -204,7 +204,7 @@ def ticket(assembly_id, registration_id):
     registration = _registration(assembly, registration_id)
     if registration.state != "confirmed":
         abort(404)
-    return _pdf(services.ticket_pdf(registration), f"ticket-{registration.id}.pdf")
+    return _pdf(services.ticket_pdf(registration, limit_renders=True), f"ticket-{registration.id}.pdf")
 
 
 def _pdf(data, filename):
@@ -252,4 +252,4 @@ def registrations_csv(assembly_id):
 @roles_required(Role.SECRETARIAT)
 def badges(assembly_id):
     assembly = _assembly(assembly_id)
-    return _pdf(services.badges_pdf(assembly), f"badges-{assembly.id}.pdf")
+    return _pdf(services.badges_pdf(assembly, limit_renders=True), f"badges-{assembly.id}.pdf")

@@ -17,7 +17,7 @@ from ..extensions import db
 from ..mail import send_email
 from ..mail_limits import TooManyEmails, allow_email, take_email
 from ..members.models import Organization
-from ..pdf import qr_svg_data_uri, render_pdf
+from ..pdf import cached_pdf, qr_svg_data_uri
 from ..queries import contains, insert_ignoring_conflict
 from .models import (
     Assembly, DelegateRole, QuotaUse, Registration, RegistrationState as RS, aware,
@@ -277,17 +277,18 @@ def reissue_token(registration, actor):
 
 # --- Tickets and badges ------------------------------------------------------------------
 
-def ticket_pdf(registration):
-    return render_pdf("pdf/ticket.html", registration=registration, assembly=registration.assembly,
-                      qr=qr_svg_data_uri(registration.checkin_token))
+def ticket_pdf(registration, limit_renders=False):
+    """The e-ticket (kept by its content: gosmart/pdf.py's cached_pdf)."""
+    return cached_pdf("pdf/ticket.html", limit_renders=limit_renders, registration=registration,
+                      assembly=registration.assembly, qr=qr_svg_data_uri(registration.checkin_token))
 
 
-def badges_pdf(assembly):
+def badges_pdf(assembly, limit_renders=False):
     registrations = db.session.scalars(select(Registration).where(
         Registration.assembly_id == assembly.id, Registration.state == RS.CONFIRMED)
         .order_by(Registration.organization_id, Registration.name)).all()
     badges = [(r, qr_svg_data_uri(r.checkin_token)) for r in registrations]
-    return render_pdf("pdf/badges.html", assembly=assembly, badges=badges)
+    return cached_pdf("pdf/badges.html", limit_renders=limit_renders, assembly=assembly, badges=badges)
 
 
 def _notify(registration, template, **context):

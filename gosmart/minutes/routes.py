@@ -9,7 +9,7 @@ from ..auth.models import Role
 from ..extensions import db
 from ..headers import attachment
 from ..htmx import redirect_to, render, wants_fragment
-from ..pdf import render_pdf
+from ..pdf import cached_pdf
 from ..permissions import public, roles_required
 from . import bp, services
 from .forms import (
@@ -171,12 +171,14 @@ def minutes_detail(minutes_id):
 @public
 def minutes_pdf(minutes_id):
     minutes = _load_minutes(minutes_id)
-    pdf = render_pdf("pdf/minutes.html", minutes=minutes, content=minutes.content,
+    # Kept by its content (revision, state, language, template): rendered once per version.
+    pdf = cached_pdf("pdf/minutes.html", limit_renders=True, minutes=minutes, content=minutes.content,
                      render_markdown=services.render_markdown)
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
     name = f"minutes-{minutes.committee.code}-{minutes.meeting.held_on.isoformat()}.pdf"
     response.headers["Content-Disposition"] = attachment(name)
+    response.headers["Cache-Control"] = "private, no-store"  # minutes for members: in no shared cache
     return response
 
 
