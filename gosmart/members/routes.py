@@ -161,11 +161,14 @@ def application_withdraw(application_id):
     application = _load_application(application_id, "can_withdraw")
     if ButtonForm().validate_on_submit():
         try:
-            services.withdraw(application, current_user)
+            notified = services.withdraw(application, current_user)
         except services.MembershipError as error:
             flash(str(error), "error")
         else:
             flash(_("Your application is withdrawn."), "info")
+            if not notified:
+                flash(_("No email was sent about it: too many emails have gone to your address recently."),
+                      "warning")
     return redirect_to(url_for("members.application_detail", application_id=application.id))
 
 

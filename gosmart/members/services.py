@@ -169,10 +169,16 @@ def submit(application, actor):
 
 
 def withdraw(application, actor):
+    """Withdraw; True if the applicant was emailed about it. Withdrawing always happens, but an
+    account made with someone else's (unconfirmed) address could otherwise draft and withdraw in
+    a loop: over the email limits (gosmart/mail_limits.py) no email is sent, and the caller says so."""
     _transition(application, "withdraw", actor)
-    send_email(application.applicant.email, _l("Your GO SMART membership application was withdrawn"),
-               "application_withdrawn", locale=application.applicant.locale, application=application)
+    notified = allow_email(application.applicant.email, actor)
+    if notified:
+        send_email(application.applicant.email, _l("Your GO SMART membership application was withdrawn"),
+                   "application_withdrawn", locale=application.applicant.locale, application=application)
     db.session.commit()
+    return notified
 
 
 def add_document(application, stored, actor):

@@ -16,6 +16,7 @@ from gosmart import create_app, mail_limits
 from gosmart.assemblies.models import Registration
 from gosmart.auth.models import Role, User
 from gosmart.extensions import db
+from gosmart.members.models import Application
 
 from ..test_authentication import other_apps  # noqa: F401 - the fixture
 
@@ -158,3 +159,18 @@ def test_without_the_shared_storage_the_counts_go_on_in_the_process(app, world, 
     address = f"down-{uuid.uuid4().hex}@example.org"
     sender = world.users["honorary"]
     assert [mail_limits.allow_email(address, sender) for _ in range(3)] == [True, True, False]
+
+
+def test_drafting_and_withdrawing_in_a_loop_floods_no_one(app, world, outbox, monkeypatch):
+    """An account made with someone else's address (not confirmed) could draft and withdraw
+    again and again, each withdrawal emailing the address: withdrawing still works, the emails stop."""
+    monkeypatch.setitem(app.config, "EMAIL_RECIPIENT_LIMIT", "2 per hour")
+    applicant = world.users["applicant"]
+    client = world.client("applicant")
+    for _ in range(3):
+        client.post("/apply/city", data={"name": "Nowhere", "country": "TW"})
+        latest = db.session.scalar(select(func.max(Application.id)).where(Application.applicant_id == applicant.id))
+        response = client.post(f"/applications/{latest}/withdraw", data={})
+        assert db.session.get(Application, latest).state == "withdrawn"
+    assert "No email was sent about it" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert len(sent_to(outbox, applicant.email)) == 2
