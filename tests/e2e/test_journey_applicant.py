@@ -181,7 +181,7 @@ def test_a_city_that_is_already_a_member_is_warned_once_and_the_warning_follows_
     page.goto("/apply/city")
     page.get_by_label("Official name in English").fill("Taipei City")
     page.get_by_label("Country").select_option("TW")
-    warning = "Note: Taipei City is already a member (GS-2018-0001)."
+    warning = "Note: Taipei City is already a member of GO SMART."  # listed publicly; no number
     expect(page.locator("#country-feedback .field-warning")).to_have_text(warning)
 
     # Saved without the account: the form comes back (422) with the warning under the name, once.
