@@ -16,6 +16,7 @@ from .. import audit
 from ..assemblies.models import Assembly, DoorAssignment, Registration, RegistrationState as RS
 from ..auth.models import Role, User
 from ..audit import utcnow
+from ..certificates import services as certificates
 from ..extensions import db
 from ..members.models import Organization
 from ..queries import like_escape
@@ -115,6 +116,8 @@ def check_in(assembly, user, client_id, station, token=None, registration_id=Non
 
 
 def undo(registration, user, reason):
+    """The secretariat undoes a mistaken check-in, with its reason. An attendance certificate
+    already issued for it no longer attests anything: it is revoked with the same reason."""
     if not reason or not reason.strip():
         raise CheckInError(_("Give the reason for undoing the check-in."))
     was = registration.checked_in_at
@@ -126,6 +129,9 @@ def undo(registration, user, reason):
         raise CheckInError(_("This person is not checked in."))
     audit.record("checkin.undone", registration, actor=user,
                  details={"reason": reason.strip(), "was": was.isoformat() if was else None})
+    certificate = certificates.valid_certificate("attendance", "registration", registration.id)
+    if certificate is not None:
+        certificates.revoke(certificate, user, _("The check-in was undone: %(reason)s", reason=reason.strip()))
     db.session.commit()
 
 

@@ -17,7 +17,7 @@ from .forms import (
     answer_label, answer_text, application_form_class, country_name,
 )
 from .models import (
-    Application, ApplicationDocument, ApplicationState, Category, MemberStatus, Organization,
+    Application, ApplicationDocument, ApplicationState, Category, HonoraryMember, MemberStatus, Organization,
 )
 
 DOCUMENTS_FOLDER = "applications"
@@ -332,7 +332,26 @@ def member_status(organization_id, action):
 @bp.route("/honorary/")
 @roles_required(Role.SECRETARIAT)
 def honorary_list():
-    return render_template("members/honorary_list.html", honorary=services.honorary_members())
+    return render_template("members/honorary_list.html", honorary=services.honorary_members(),
+                           form=MemberStatusForm())
+
+
+@bp.route("/honorary/<int:honorary_id>/revoke", methods=["POST"])
+@roles_required(Role.SECRETARIAT)
+def honorary_revoke(honorary_id):
+    honorary = db.get_or_404(HonoraryMember, honorary_id)
+    form = MemberStatusForm()
+    if form.validate_on_submit():
+        try:
+            services.revoke_honorary(honorary, current_user._get_current_object(), form.reason.data)
+        except services.MembershipError as error:
+            flash(str(error), "error")
+        else:
+            flash(_("The honorary membership of %(name)s is revoked, and so is the certificate; they have been "
+                    "emailed.", name=honorary.user.name), "success")
+    else:
+        flash(_("Please check the form."), "error")
+    return redirect_to(url_for("members.honorary_list"))
 
 
 @bp.route("/honorary/new", methods=["GET", "POST"])
