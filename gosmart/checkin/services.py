@@ -19,7 +19,7 @@ from ..audit import utcnow
 from ..certificates import services as certificates
 from ..extensions import db
 from ..members.models import Organization
-from ..queries import like_escape
+from ..queries import insert_ignoring_conflict, like_escape
 from .models import CheckInScan, Verdict
 
 
@@ -97,8 +97,11 @@ def check_in(assembly, user, client_id, station, token=None, registration_id=Non
             Registration.checked_in_at.is_(None))
             .values(checked_in_at=utcnow(), checked_in_station=station, checked_in_by_id=user.id,
                     no_show=False)).rowcount
-        verdict = Verdict.CHECKED_IN if won == 1 else Verdict.ALREADY
         db.session.refresh(registration)
+        if won == 1:
+            verdict = Verdict.CHECKED_IN
+        else:  # someone was first: another station, or a cancellation a moment ago
+            verdict = Verdict.CANCELLED if registration.state == RS.CANCELLED else Verdict.ALREADY
     db.session.add(CheckInScan(
         client_id=client_id, assembly_id=assembly.id, verdict=verdict, station=station, user_id=user.id,
         registration_id=registration.id if registration is not None and verdict != Verdict.OTHER_ASSEMBLY else None,
@@ -182,10 +185,12 @@ CHECKIN_HEADER = ["registration", "name", "organization", "role", "checked_in_at
 def assign(assembly, user, actor):
     if user.role != Role.DOOR_STAFF:
         raise CheckInError(_("Only door-staff accounts are assigned to doors."))
-    if db.session.get(DoorAssignment, (assembly.id, user.id)) is None:
-        db.session.add(DoorAssignment(assembly_id=assembly.id, user_id=user.id))
+    # Insert unless there: assigning twice at once (a double click) records one assignment.
+    added = db.session.execute(insert_ignoring_conflict(
+        DoorAssignment.__table__, ["assembly_id", "user_id"], assembly_id=assembly.id, user_id=user.id)).rowcount
+    if added == 1:
         audit.record("checkin.door_staff_assigned", assembly, actor=actor, details={"user": user.email})
-        db.session.commit()
+    db.session.commit()
 
 
 def door_staff_accounts():

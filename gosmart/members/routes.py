@@ -121,6 +121,8 @@ def application_detail(application_id):
         button=ButtonForm(), reason_form=ReasonForm(), comment_form=CommentForm(),
         warning=_duplicate_warning(application.name, application.country, application.id),
         country_name=country_name, answer_label=answer_label, answer_text=answer_text,
+        already_represents=services.already_represents_message(application.applicant)
+        if application.applicant.organization_id and application.can_review(current_user) else None,
     )
 
 

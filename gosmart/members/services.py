@@ -140,6 +140,8 @@ def update_draft(application, data, actor):
 
 def submit(application, actor):
     """Send the application to the secretariat (again, after a change request)."""
+    if application.applicant.organization_id is not None:  # approved for another organization meanwhile
+        raise MembershipError(_("Your account already belongs to a member; membership applications come from new applicants."))
     if actor.email_confirmed_at is None:
         raise MembershipError(_("Please confirm your email address first: open the link we sent you."))
     if not application.documents:
