@@ -187,8 +187,9 @@ def assign(assembly, user, actor):
         raise CheckInError(_("Only door-staff accounts are assigned to doors."))
     # Insert unless there: assigning twice at once (a double click) records one assignment.
     added = db.session.execute(insert_ignoring_conflict(
-        DoorAssignment.__table__, ["assembly_id", "user_id"], assembly_id=assembly.id, user_id=user.id)).rowcount
-    if added == 1:
+        DoorAssignment.__table__, ["assembly_id", "user_id"], assembly_id=assembly.id, user_id=user.id)
+        .returning(DoorAssignment.user_id)).first()  # (rowcount is not reliable for an INSERT on psycopg)
+    if added is not None:
         audit.record("checkin.door_staff_assigned", assembly, actor=actor, details={"user": user.email})
     db.session.commit()
 
