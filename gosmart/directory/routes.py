@@ -14,7 +14,7 @@ from ..htmx import redirect_to, render, wants_fragment
 from ..members import services as member_services
 from ..members.forms import FOCUS_AREAS, SECTORS, country_name, topic_label
 from ..members.models import Organization
-from ..members.standing import in_good_standing
+from ..members.standing import in_good_standing, why_not
 from ..permissions import public, roles_required
 from . import bp, services
 from .forms import DirectoryQueryForm, InviteForm, LogoForm, ProfileForm
@@ -57,7 +57,12 @@ def index():
         return render("directory/index.html", block="directory_results", **context)
     open_assemblies = (assembly_services.open_for_registration()
                        if member_view and current_user.role == Role.HONORARY else [])
+    # A representative of a member not in good standing, or an honorary member whose honour was
+    # revoked, is told why the directory shows what visitors see.
+    standing_notice = (why_not(current_user) if current_user.is_authenticated and not member_view
+                       and current_user.role in (Role.REPRESENTATIVE, Role.HONORARY) else None)
     return render("directory/index.html", figures=services.headline_figures(), open_assemblies=open_assemblies,
+                  standing_notice=standing_notice,
                   honorary=services.honorary_section() if member_view else [],
                   export_url=_page_url(query).replace("/directory/", "/directory/export.csv", 1), **context)
 

@@ -217,9 +217,13 @@ def document_delete(application_id, document_id):
         abort(404)
     if ButtonForm().validate_on_submit():
         stored_name = document.stored_name
-        services.remove_document(document, current_user)
-        uploads.delete_stored_file(DOCUMENTS_FOLDER, stored_name)
-        flash(_("The document is removed."), "info")
+        try:
+            services.remove_document(document, current_user)
+        except services.MembershipError as error:
+            flash(str(error), "error")
+        else:
+            uploads.delete_stored_file(DOCUMENTS_FOLDER, stored_name)
+            flash(_("The document is removed."), "info")
     return redirect_to(url_for("members.application_edit", application_id=application.id) + "#documents")
 
 

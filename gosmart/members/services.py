@@ -49,7 +49,7 @@ TRANSITIONS = {
 }
 
 
-def _transition(application, action, actor, message=None):
+def _transition(application, action, actor, message=None, guard=()):
     rule = TRANSITIONS[action]
     seen = application.state
     if seen not in rule.sources:
@@ -63,7 +63,8 @@ def _transition(application, action, actor, message=None):
         values["submitted_at"] = now
     # Guarded: if someone else moved the application meanwhile, nothing changes.
     changed = db.session.execute(
-        update(Application).where(Application.id == application.id, Application.state == seen).values(**values)
+        update(Application).where(Application.id == application.id, Application.state == seen, *guard)
+        .values(**values)
     ).rowcount
     if changed != 1:
         db.session.rollback()
@@ -147,7 +148,8 @@ def submit(application, actor):
     if not application.documents:
         raise MembershipError(_("Please add at least one supporting document, such as a letter of intent."))
     action = "resubmit" if application.state == S.CHANGES_REQUESTED else "submit"
-    _transition(application, action, actor)
+    # Guarded on the document count too: a removal racing the submission cannot leave it with none.
+    _transition(application, action, actor, guard=(Application.document_count > 0,))
     send_email(application.applicant.email, _l("We received your GO SMART membership application"),
                "application_submitted", locale=application.applicant.locale, application=application,
                resubmitted=action == "resubmit")
@@ -188,12 +190,17 @@ def remove_document(document, actor):
     application = document.application
     if not application.can_edit(actor):
         raise MembershipError(_("Documents can only be removed while the application can be changed."))
+    # The count first, guarded on the state: a removal racing the submission changes nothing submitted.
+    released = db.session.execute(update(Application).where(
+        Application.id == application.id, Application.state.in_([str(s) for s in EDITABLE]),
+        Application.document_count > 0).values(document_count=Application.document_count - 1)).rowcount
+    if released != 1:
+        db.session.rollback()
+        raise MembershipError(_("Documents can only be removed while the application can be changed."))
     removed = db.session.execute(delete(ApplicationDocument).where(ApplicationDocument.id == document.id)).rowcount
-    if removed != 1:  # removed meanwhile (a double click): the count was given back then
+    if removed != 1:  # removed meanwhile (a double click): nothing to give back
         db.session.rollback()
         return
-    db.session.execute(update(Application).where(Application.id == application.id, Application.document_count > 0)
-                       .values(document_count=Application.document_count - 1))
     audit.record("application.document_removed", application, actor=actor,
                  details={"document": document.original_name})
     db.session.commit()
