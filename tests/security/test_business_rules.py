@@ -20,7 +20,8 @@ import secrets
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import FileStorage
 
 from gosmart import uploads
@@ -211,6 +212,49 @@ def test_attendance_certificates_only_for_attendance_that_stands(world, fast_pdf
     checkin.undo(db.session.get(Registration, checked.id), world.users["secretariat"], "Scanned the wrong ticket")
     certificate = db.session.scalar(select(Certificate).where(Certificate.kind == "attendance"))
     assert certificate.revoked_at is not None and "Scanned the wrong ticket" in certificate.revoke_reason
+
+
+def elsewhere(statement, **params):
+    """Commit a change through another connection, as another request would, while the objects of
+    this session still hold what they read before (a page decided on a moment ago)."""
+    with db.engine.begin() as connection:
+        connection.execute(text(statement), params)
+
+
+def test_a_rename_or_cancellation_decided_before_the_check_in_loses_to_it(world):
+    registration = db.session.get(Registration, world.registrations["a"].id)
+    assert registration.checked_in_at is None  # what the page showed
+    elsewhere("UPDATE registrations SET checked_in_at = :now, checked_in_station = 'Main' WHERE id = :id",
+              now=NOW, id=registration.id)
+    staff = world.users["secretariat"]
+    with pytest.raises(assemblies.RegistrationError):
+        assemblies.update_registration(registration, staff, {"name": "Someone Else", "email": "else@taipei.example",
+                                                             "role": "delegate"})
+    registration = db.session.get(Registration, world.registrations["a"].id)
+    set_committed_value(registration, "checked_in_at", None)  # as the page saw it
+    with pytest.raises(assemblies.RegistrationError):
+        assemblies.cancel_registration(registration, staff)
+    db.session.expire_all()
+    registration = db.session.get(Registration, world.registrations["a"].id)
+    assert (registration.name, registration.state) == ("Delegate of A", "confirmed")
+    assert registration.checked_in_at is not None
+
+
+def test_a_save_or_removal_decided_before_the_submission_changes_nothing_submitted(world):
+    application = db.session.get(Application, world.application_own.id)
+    document = application.documents[0]
+    assert application.state == "draft"  # what the page showed
+    elsewhere("UPDATE applications SET state = 'submitted' WHERE id = :id", id=application.id)
+    applicant = world.users["applicant"]
+    with pytest.raises(members.MembershipError):
+        members.update_draft(application, {"name": "Changed After Submission", "country": "TW"}, applicant)
+    document = db.session.get(ApplicationDocument, document.id)
+    set_committed_value(document.application, "state", "draft")  # as the page saw it
+    with pytest.raises(members.MembershipError):
+        members.remove_document(document, applicant)
+    db.session.expire_all()
+    application = db.session.get(Application, world.application_own.id)
+    assert application.name == "Kaohsiung City" and len(application.documents) == 1
 
 
 def _open_assembly(**kw):
