@@ -134,7 +134,10 @@ def undo(registration, user, reason):
                  details={"reason": reason.strip(), "was": was.isoformat() if was else None})
     certificate = certificates.valid_certificate("attendance", "registration", registration.id)
     if certificate is not None:
-        certificates.revoke(certificate, user, _("The check-in was undone: %(reason)s", reason=reason.strip()))
+        try:
+            certificates.revoke(certificate, user, _("The check-in was undone: %(reason)s", reason=reason.strip()))
+        except certificates.CertificateError:  # revoked meanwhile, and everything rolled back with it
+            raise CheckInError(_("This registration was changed by someone else meanwhile; reload the page.")) from None
     db.session.commit()
 
 

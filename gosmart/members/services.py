@@ -447,7 +447,11 @@ def revoke_honorary(honorary, actor, reason):
     audit.record("honorary.revoked", honorary, actor=actor, details={"reason": reason, "email": honorary.user.email})
     certificate = certificates.valid_certificate("honorary", "honorary_member", honorary.id)
     if certificate is not None:
-        certificates.revoke(certificate, actor, reason)
+        try:
+            certificates.revoke(certificate, actor, reason)
+        except certificates.CertificateError:  # revoked meanwhile, and everything rolled back with it
+            raise MembershipError(_("This honorary membership was changed by someone else meanwhile; reload the "
+                                    "page.")) from None
     user = honorary.user
     send_email(user.email, _("Your honorary membership of GO SMART"), "honorary_revoked", locale=user.locale,
                user=user, honorary=honorary)
