@@ -16,8 +16,8 @@ from gosmart import create_app
 from gosmart.auth.models import Role, User
 from gosmart.auth.services import hash_password
 from gosmart.extensions import db, limiter
+from gosmart.members.models import Category, HonoraryMember, Organization
 from gosmart.pdf import forget_cached_pdfs
-from gosmart.members.models import Category, Organization
 from gosmart.tasks import huey
 
 PASSWORD = "correct horse battery staple"
@@ -152,6 +152,10 @@ def make_user(app):
         )
         user.password_hash = hash_password(PASSWORD)
         db.session.add(user)
+        db.session.flush()
+        if role == Role.HONORARY:  # an honorary member is one by the secretariat's grant
+            db.session.add(HonoraryMember(user_id=user.id, citation="For smart-city research.",
+                                          granted_on=date(2019, 6, 19)))
         db.session.commit()
         return user
 

@@ -203,7 +203,7 @@ def test_staff_account_form_refuses_other_roles_and_duplicates(users, client):
                                  page="/accounts/new")
     not_email = client.post_form("/accounts/new", {"name": "X", "email": "not-an-email", "role": "door_staff"},
                                  page="/accounts/new")
-    assert bad_role.status_code == duplicate.status_code == not_email.status_code == 200
+    assert bad_role.status_code == duplicate.status_code == not_email.status_code == 422
     assert "An account with this email already exists." in duplicate.get_data(as_text=True)
     assert db.session.query(User).count() == count
 

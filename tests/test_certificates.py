@@ -114,8 +114,9 @@ def test_honorary_certificate_for_the_honorary_member_only(users, make_client):
     client.login("ada@example.org")
     response = client.get("/honorary/certificate.pdf")
     assert response.status_code == 200 and "Dr. Ada Chen" in text_of(response.data)
+    members.revoke_honorary(users[Role.HONORARY].honorary_membership, users[Role.SECRETARIAT], "Conflict of interest.")
     other = make_client()
-    other.login(users[Role.HONORARY].email)  # an honorary member without a grant record
+    other.login(users[Role.HONORARY].email)  # an honorary member whose honour is revoked
     assert other.get("/honorary/certificate.pdf").status_code == 303
 
 

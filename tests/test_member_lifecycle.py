@@ -84,7 +84,7 @@ def test_granting_honorary_membership_invites_by_email(users, make_client, outbo
         "name": "Dr. Ada Chen", "email": "ada@example.org", "title": "IoT consultant",
         "affiliation": "formerly IDC", "citation": "For a decade of work on smart-city IoT."}, page="/honorary/new")
     assert response.status_code == 303
-    honorary = db.session.scalar(select(HonoraryMember))
+    honorary = db.session.scalar(select(HonoraryMember).where(HonoraryMember.user.has(email="ada@example.org")))
     assert honorary.user.role == Role.HONORARY and honorary.user.password_hash is None
     message = outbox[-1]
     assert message.recipients == ["ada@example.org"] and "For a decade" in message.body
@@ -103,5 +103,5 @@ def test_honorary_grant_refuses_an_existing_email_and_missing_citation(users, cl
     missing = client.post_form("/honorary/new", {"name": "X", "email": "x@example.org", "citation": ""},
                                page="/honorary/new")
     assert taken.status_code == missing.status_code == 422
-    assert db.session.scalar(select(HonoraryMember)) is None
+    assert db.session.scalar(select(HonoraryMember.user_id)) == users[Role.HONORARY].id  # the fixture's only
     assert db.session.scalar(select(User).where(User.email == "x@example.org")) is None

@@ -52,6 +52,7 @@ EXPECTED = {
     "members.member_status": {R.SECRETARIAT},
     "members.honorary_list": {R.SECRETARIAT},
     "members.honorary_new": {R.SECRETARIAT},
+    "members.honorary_revoke": {R.SECRETARIAT},
     "directory.index": {PUBLIC},
     # MOUs: everyone reads, the object rule (visibility) decides which; the secretariat records.
     "mou.index": {PUBLIC},

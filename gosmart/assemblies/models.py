@@ -4,12 +4,14 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, and_, text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..audit import utcnow
 from ..auth.models import Role
 from ..extensions import UTCDateTime, db
+from ..members.standing import in_good_standing
 
 
 class AssemblyKind(StrEnum):
@@ -162,6 +164,23 @@ class Registration(db.Model):
     def is_live(self):
         return self.state != RegistrationState.CANCELLED
 
+    @hybrid_property
+    def has_attended(self):
+        """Checked in at the door (and not undone), on a registration that stands: the one
+        condition for an attendance certificate. In SQL too."""
+        return self.state == RegistrationState.CONFIRMED and self.checked_in_at is not None
+
+    @has_attended.inplace.expression
+    @classmethod
+    def _has_attended_expression(cls):
+        return and_(cls.state == RegistrationState.CONFIRMED.value, cls.checked_in_at.is_not(None))
+
+    @property
+    def is_checked_in(self):
+        """Once checked in, who attended and the registration's state are facts: nobody renames or
+        cancels it (the secretariat may undo a mistaken check-in, with its reason, first)."""
+        return self.checked_in_at is not None
+
     def can_view(self, user):
         if not user.is_authenticated:
             return False
@@ -171,9 +190,17 @@ class Registration(db.Model):
             return self.organization_id is not None and user.organization_id == self.organization_id
         return self.user_id is not None and self.user_id == user.id
 
+    def can_cancel(self, user, now=None):
+        """Live and not checked in; for representatives and honorary members also while
+        registration is open and before the assembly begins; the secretariat at any time."""
+        if not (self.can_view(user) and self.is_live and not self.is_checked_in):
+            return False
+        return user.role == Role.SECRETARIAT or (
+            self.assembly.registration_open(now) and not self.assembly.has_begun(now))
+
     def can_change(self, user, now=None):
-        return self.can_view(user) and self.is_live and (
-            user.role == Role.SECRETARIAT or self.assembly.registration_open(now))
+        """Rename or edit: as cancelling, by someone acting for a member in good standing."""
+        return self.can_cancel(user, now) and in_good_standing(user)
 
 
 class DoorAssignment(db.Model):

@@ -17,6 +17,7 @@ from ..extensions import db
 from ..mail import send_email
 from ..mail_limits import TooManyEmails, allow_email, take_email
 from ..members.models import Organization
+from ..members.standing import in_good_standing, why_not
 from ..pdf import cached_pdf, qr_svg_data_uri
 from ..queries import contains, insert_ignoring_conflict
 from .models import (
@@ -136,7 +137,7 @@ def register(assembly, actor, *, name, email, role, title=None, dietary_needs=No
     organization_id = None
     if actor.role == Role.REPRESENTATIVE:
         organization = actor.organization
-        if organization is None or not organization.can_register_delegates():
+        if organization is None or not in_good_standing(actor):
             raise RegistrationError(_("Your organization's membership is not active, so it cannot register delegates."))
         if role not in ORGANIZATION_ROLES:
             raise RegistrationError(_("Choose head of delegation, delegate or observer."))
@@ -144,6 +145,8 @@ def register(assembly, actor, *, name, email, role, title=None, dietary_needs=No
             raise RegistrationError(_("Observers cannot register for this assembly."))
         organization_id = organization.id
     elif actor.role == Role.HONORARY:
+        if not in_good_standing(actor):
+            raise RegistrationError(why_not(actor))
         if not assembly.honorary_may_register:
             raise RegistrationError(_("Honorary members do not register for this assembly."))
         role, name, email = DelegateRole.HONORARY, actor.name, actor.email
@@ -190,7 +193,13 @@ def register(assembly, actor, *, name, email, role, title=None, dietary_needs=No
     return registration
 
 
+LIVE = (RS.CONFIRMED, RS.WAITING)
+
+
 def update_registration(registration, actor, data, now=None):
+    """Rename or edit a live registration nobody has checked in: one guarded UPDATE (… WHERE it is
+    still live and not checked in), so an edit racing the door's scan cannot rename the person
+    who was just checked in."""
     if not registration.can_change(actor, now):
         raise RegistrationError(_("This registration can no longer be changed."))
     role = DelegateRole(data.get("role") or registration.role)
@@ -198,34 +207,43 @@ def update_registration(registration, actor, data, now=None):
         raise RegistrationError(_("Choose head of delegation, delegate or observer."))
     if role == DelegateRole.OBSERVER and not registration.assembly.observers_allowed:
         raise RegistrationError(_("Observers cannot register for this assembly."))
-    registration.name = data["name"]
-    registration.title = data.get("title") or None
-    registration.email = normalize_email(data["email"])
-    registration.role = role
-    registration.dietary_needs = data.get("dietary_needs") or None
-    registration.accessibility_needs = data.get("accessibility_needs") or None
     try:
-        db.session.flush()
+        changed = db.session.execute(update(Registration).where(
+            Registration.id == registration.id, Registration.state.in_(LIVE), Registration.checked_in_at.is_(None))
+            .values(name=data["name"], title=data.get("title") or None, email=normalize_email(data["email"]),
+                    role=role, dietary_needs=data.get("dietary_needs") or None,
+                    accessibility_needs=data.get("accessibility_needs") or None)).rowcount
     except IntegrityError:
         db.session.rollback()
         raise RegistrationError(_("%(email)s is already registered for this assembly.", email=data["email"])) from None
+    if changed != 1:
+        db.session.rollback()
+        raise RegistrationError(_("This registration can no longer be changed: it was checked in or cancelled "
+                                  "meanwhile."))
+    db.session.refresh(registration)
     audit.record("registration.updated", registration, actor=actor)
     db.session.commit()
 
 
 def cancel_registration(registration, actor, now=None):
-    """Cancel; a freed place goes at once to the first on the waiting list. Returns whether the
-    registrant was emailed: a cancellation always happens, but its email is not sent when too
-    many have gone to the address, or on the sender's behalf, lately (the caller says so)."""
-    if not registration.can_change(actor, now):
+    """Cancel; a freed place goes at once to the first on the waiting list. One guarded UPDATE
+    (… WHERE still live and not checked in): a cancellation racing the door's scan gives either a
+    check-in or a cancellation, never both. Returns whether the registrant was emailed: a
+    cancellation always happens, but its email is not sent when too many have gone to the
+    address, or on the sender's behalf, lately (the caller says so)."""
+    if not registration.can_cancel(actor, now):
+        if registration.is_checked_in:
+            raise RegistrationError(_("%(name)s is checked in: the registration can no longer be cancelled.",
+                                      name=registration.name))
         raise RegistrationError(_("This registration can no longer be cancelled."))
     was = registration.state
+    # Guarded on the state we saw, too: a waiting registration promoted meanwhile frees a seat.
     changed = db.session.execute(update(Registration).where(
-        Registration.id == registration.id, Registration.state.in_([RS.CONFIRMED, RS.WAITING]))
+        Registration.id == registration.id, Registration.state == was, Registration.checked_in_at.is_(None))
         .values(state=RS.CANCELLED, cancelled_at=now or utcnow())).rowcount
     if changed != 1:
         db.session.rollback()
-        raise RegistrationError(_("This registration was already cancelled."))
+        raise RegistrationError(_("This registration was cancelled or checked in meanwhile; reload the page."))
     if registration.organization_id:
         _release_quota(registration.assembly_id, registration.organization_id)
     if was == RS.CONFIRMED:

@@ -61,6 +61,10 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(16))
 
     organization = relationship("Organization", foreign_keys=[organization_id], lazy="joined")
+    # An honorary member's record (gosmart.members), read by the standing rule (gosmart.members.standing).
+    # Loaded with the user (as the organization is), so that asking costs no query.
+    honorary_membership = relationship("HonoraryMember", primaryjoin="User.id == HonoraryMember.user_id",
+                                       uselist=False, viewonly=True, lazy="joined")
 
     @validates("email")
     def _normalize_email(self, key, value):

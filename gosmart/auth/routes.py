@@ -142,7 +142,7 @@ def new_account():
             flash(_("Account created for %(email)s; an email invites them to set a password.",
                     email=user.email), "success")
             return redirect_to(url_for("auth.accounts"))
-    return render_template("auth/new_account.html", form=form)
+    return render_template("auth/new_account.html", form=form), 422 if form.errors else 200
 
 
 @bp.route("/accounts/<int:user_id>/active", methods=["POST"])

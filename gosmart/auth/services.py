@@ -14,7 +14,7 @@ from ..audit import client_address, utcnow
 from ..extensions import db
 from ..mail import send_email
 from ..mail_limits import allow_email, take_email
-from ..queries import contains
+from ..queries import contains, insert_unless_taken
 from ..tasks import app_context, huey
 from .models import STAFF_ROLES, Role, User, normalize_email
 
@@ -37,6 +37,10 @@ _DUMMY_HASHES = {}
 
 class AccountError(Exception):
     """A refused account operation; the message is for the user."""
+
+
+class EmailTaken(AccountError):
+    """The address already has an account."""
 
 
 def password_problem(password):
@@ -76,6 +80,22 @@ def set_password(user, password):
         raise AccountError(problem)
     user.password_hash = hash_password(password)
     user.end_all_sessions()
+
+
+def add_user(*, email, name, role, password=None, **values):
+    """A new account, written (flushed) at once. Raises EmailTaken if the address already has one:
+    the unique constraint decides, so two requests with one address at the same moment give one
+    account and one clear refusal, never an error page. The caller commits."""
+    if password is not None:
+        problem = password_problem(password)
+        if problem:
+            raise AccountError(problem)
+        values["password_hash"] = hash_password(password)
+    user = insert_unless_taken(User, ["email"], email=normalize_email(email), name=name.strip(),
+                               role=str(Role(role)), **values)
+    if user is None:
+        raise EmailTaken(_("An account with this email already exists."))
+    return user
 
 
 def find_user(email):
@@ -239,10 +259,7 @@ def reset_password(user, new_password):
 def create_staff_account(name, email, role, created_by):
     if role not in STAFF_ROLES:
         raise AccountError(_("The secretariat creates secretariat and door-staff accounts only."))
-    if find_user(email):
-        raise AccountError(_("An account with this email already exists."))
-    user = User(name=name.strip(), email=email, role=Role(role))
-    db.session.add(user)
+    user = add_user(name=name, email=email, role=role)
     audit.record("account.created", user, actor=created_by, details={"role": str(role)})
     send_email(user.email, _("Your GO SMART account"), "account_invitation",
                user=user, token=password_reset_token(user, "invite"), invited_by=created_by)

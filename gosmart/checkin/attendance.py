@@ -14,7 +14,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select, update
 
 from .. import audit, uploads
-from ..assemblies.models import Assembly, Registration, RegistrationState as RS
+from ..assemblies.models import Assembly, Registration
 from ..audit import utcnow
 from ..certificates import services as certificates
 from ..certificates.models import BulkJob, Certificate
@@ -39,7 +39,7 @@ def holder(registration):
 
 
 def issue(registration, actor=None, serial=None):
-    if registration.checked_in_at is None:
+    if not registration.has_attended:  # checked in, not undone, and not cancelled
         raise AttendanceError(_("Only people who were checked in at the door receive an attendance certificate."))
     if not registration.assembly.has_begun():
         raise AttendanceError(_("Attendance certificates are issued once the assembly has begun."))
@@ -65,8 +65,7 @@ def registration_for_token(token):
 
 
 def _attended(assembly_id):
-    return select(Registration.id).where(Registration.assembly_id == assembly_id, Registration.state == RS.CONFIRMED,
-                                         Registration.checked_in_at.is_not(None))
+    return select(Registration.id).where(Registration.assembly_id == assembly_id, Registration.has_attended)
 
 
 def _progress(job):

@@ -16,9 +16,10 @@ from .. import audit
 from ..assemblies.models import Assembly, DoorAssignment, Registration, RegistrationState as RS
 from ..auth.models import Role, User
 from ..audit import utcnow
+from ..certificates import services as certificates
 from ..extensions import db
 from ..members.models import Organization
-from ..queries import like_escape
+from ..queries import insert_ignoring_conflict, like_escape
 from .models import CheckInScan, Verdict
 
 
@@ -96,8 +97,11 @@ def check_in(assembly, user, client_id, station, token=None, registration_id=Non
             Registration.checked_in_at.is_(None))
             .values(checked_in_at=utcnow(), checked_in_station=station, checked_in_by_id=user.id,
                     no_show=False)).rowcount
-        verdict = Verdict.CHECKED_IN if won == 1 else Verdict.ALREADY
         db.session.refresh(registration)
+        if won == 1:
+            verdict = Verdict.CHECKED_IN
+        else:  # someone was first: another station, or a cancellation a moment ago
+            verdict = Verdict.CANCELLED if registration.state == RS.CANCELLED else Verdict.ALREADY
     db.session.add(CheckInScan(
         client_id=client_id, assembly_id=assembly.id, verdict=verdict, station=station, user_id=user.id,
         registration_id=registration.id if registration is not None and verdict != Verdict.OTHER_ASSEMBLY else None,
@@ -115,6 +119,8 @@ def check_in(assembly, user, client_id, station, token=None, registration_id=Non
 
 
 def undo(registration, user, reason):
+    """The secretariat undoes a mistaken check-in, with its reason. An attendance certificate
+    already issued for it no longer attests anything: it is revoked with the same reason."""
     if not reason or not reason.strip():
         raise CheckInError(_("Give the reason for undoing the check-in."))
     was = registration.checked_in_at
@@ -126,6 +132,12 @@ def undo(registration, user, reason):
         raise CheckInError(_("This person is not checked in."))
     audit.record("checkin.undone", registration, actor=user,
                  details={"reason": reason.strip(), "was": was.isoformat() if was else None})
+    certificate = certificates.valid_certificate("attendance", "registration", registration.id)
+    if certificate is not None:
+        try:
+            certificates.revoke(certificate, user, _("The check-in was undone: %(reason)s", reason=reason.strip()))
+        except certificates.CertificateError:  # revoked meanwhile, and everything rolled back with it
+            raise CheckInError(_("This registration was changed by someone else meanwhile; reload the page.")) from None
     db.session.commit()
 
 
@@ -176,10 +188,13 @@ CHECKIN_HEADER = ["registration", "name", "organization", "role", "checked_in_at
 def assign(assembly, user, actor):
     if user.role != Role.DOOR_STAFF:
         raise CheckInError(_("Only door-staff accounts are assigned to doors."))
-    if db.session.get(DoorAssignment, (assembly.id, user.id)) is None:
-        db.session.add(DoorAssignment(assembly_id=assembly.id, user_id=user.id))
+    # Insert unless there: assigning twice at once (a double click) records one assignment.
+    added = db.session.execute(insert_ignoring_conflict(
+        DoorAssignment.__table__, ["assembly_id", "user_id"], assembly_id=assembly.id, user_id=user.id)
+        .returning(DoorAssignment.user_id)).first()  # (rowcount is not reliable for an INSERT on psycopg)
+    if added is not None:
         audit.record("checkin.door_staff_assigned", assembly, actor=actor, details={"user": user.email})
-        db.session.commit()
+    db.session.commit()
 
 
 def door_staff_accounts():

@@ -14,6 +14,7 @@ from ..htmx import redirect_to, render, wants_fragment
 from ..members import services as member_services
 from ..members.forms import FOCUS_AREAS, SECTORS, country_name, topic_label
 from ..members.models import Organization
+from ..members.standing import in_good_standing, why_not
 from ..permissions import public, roles_required
 from . import bp, services
 from .forms import DirectoryQueryForm, InviteForm, LogoForm, ProfileForm
@@ -55,8 +56,13 @@ def index():
     if wants_fragment():
         return render("directory/index.html", block="directory_results", **context)
     open_assemblies = (assembly_services.open_for_registration()
-                       if current_user.is_authenticated and current_user.role == Role.HONORARY else [])
+                       if member_view and current_user.role == Role.HONORARY else [])
+    # A representative of a member not in good standing, or an honorary member whose honour was
+    # revoked, is told why the directory shows what visitors see.
+    standing_notice = (why_not(current_user) if current_user.is_authenticated and not member_view
+                       and current_user.role in (Role.REPRESENTATIVE, Role.HONORARY) else None)
     return render("directory/index.html", figures=services.headline_figures(), open_assemblies=open_assemblies,
+                  standing_notice=standing_notice,
                   honorary=services.honorary_section() if member_view else [],
                   export_url=_page_url(query).replace("/directory/", "/directory/export.csv", 1), **context)
 
@@ -125,7 +131,8 @@ def my_organization():
         services.update_profile(organization, data, current_user._get_current_object())
         flash(_("Your organization's profile is saved."), "success")
         return redirect_to(url_for("directory.my_organization"))
-    open_assemblies = assembly_services.open_for_registration()
+    # A member not in good standing registers no delegates: no invitation to.
+    open_assemblies = assembly_services.open_for_registration() if in_good_standing(current_user) else []
     return render("directory/my_organization.html", block="profile_form", status=422 if form.errors else 200,
                   organization=organization, form=form, logo_form=LogoForm(), invite_form=InviteForm(),
                   country_name=country_name, open_assemblies=open_assemblies,

@@ -9,7 +9,7 @@ from datetime import date
 
 import pycountry
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy import and_, delete, func, or_, select, tuple_, update
 
 from .. import audit
 from ..auth import services as accounts
@@ -21,9 +21,10 @@ from ..mail import send_email
 from ..mail_limits import TooManyEmails, take_email
 from ..members.forms import country_name
 from ..members.models import (
-    PROFILE_FIELDS, Category, HonoraryMember, MemberStatus, Organization, OrganizationTopic,
+    MAX_EXTRA_REPRESENTATIVES, PROFILE_FIELDS, Category, HonoraryMember, Organization, OrganizationTopic,
 )
-from ..queries import like_escape
+from ..members.standing import in_good_standing
+from ..queries import insert_ignoring_conflict, like_escape
 
 PAGE_SIZE = 25
 SORTS = {
@@ -32,12 +33,12 @@ SORTS = {
     "newest": ((Organization.member_since, Organization.id), True),
     "country": ((Organization.country, Organization.name, Organization.id), False),
 }
-MEMBER_ROLES = (Role.REPRESENTATIVE, Role.HONORARY, Role.SECRETARIAT)
 
 
 def is_member_view(user):
-    """Members, honorary members and the secretariat see the members' directory; everyone else the public one."""
-    return user.is_authenticated and user.role in MEMBER_ROLES
+    """Members in good standing, honorary members whose honour stands and the secretariat see the
+    members' directory; everyone else (a suspended member's representative too) the public one."""
+    return in_good_standing(user)
 
 
 @dataclass
@@ -93,7 +94,7 @@ def countries_matching(text):
 
 
 def _filters(query, member_view):
-    conditions = [Organization.status == MemberStatus.ACTIVE]
+    conditions = [Organization.in_good_standing]
     if not member_view:
         conditions.append(Organization.listed_publicly.is_(True))
     if query.text:
@@ -166,13 +167,13 @@ def topics_of(organization_ids):
 def headline_figures():
     """Active members by category and by country, as of today, as the page shows them: labels
     and country names in the request's language, numbers written the way it writes them."""
-    active = Organization.status == MemberStatus.ACTIVE
+    active = Organization.in_good_standing
     by_category = dict(db.session.execute(
         select(Organization.category, func.count()).where(active).group_by(Organization.category)).all())
     by_country = db.session.execute(
         select(Organization.country, func.count()).where(active).group_by(Organization.country)
         .order_by(func.count().desc(), Organization.country)).all()
-    honorary = db.session.scalar(select(func.count(HonoraryMember.id)).where(HonoraryMember.status == MemberStatus.ACTIVE))
+    honorary = db.session.scalar(select(func.count(HonoraryMember.id)).where(HonoraryMember.in_good_standing))
     return {"by_category": [(str(c.label), format_count(by_category.get(c.value, 0))) for c in Category],
             "by_country": [(country_name(code), format_count(n)) for code, n in by_country],
             "total": format_count(sum(by_category.values())), "honorary": format_count(honorary)}
@@ -182,14 +183,14 @@ def headline_figures():
 def filter_choices():
     """The countries that have members, and the topics in use."""
     countries = db.session.scalars(select(Organization.country).where(
-        Organization.status == MemberStatus.ACTIVE).distinct().order_by(Organization.country)).all()
+        Organization.in_good_standing).distinct().order_by(Organization.country)).all()
     topics = db.session.scalars(select(OrganizationTopic.topic).distinct().order_by(OrganizationTopic.topic)).all()
     return countries, topics
 
 
 def honorary_section():
     return db.session.scalars(
-        select(HonoraryMember).where(HonoraryMember.status == MemberStatus.ACTIVE)
+        select(HonoraryMember).where(HonoraryMember.in_good_standing)
         .join(HonoraryMember.user).order_by(HonoraryMember.granted_on)).all()
 
 
@@ -205,14 +206,13 @@ def visible_fields(organization, viewer):
 def can_view_profile(organization, viewer):
     if is_member_view(viewer) and viewer.role == Role.SECRETARIAT:
         return True
-    if organization.status != MemberStatus.ACTIVE:
+    if not organization.in_good_standing:
         return False
     return is_member_view(viewer) or organization.listed_publicly
 
 
 # --- My organization: profile, privacy, logo, representatives -----------------------
 
-MAX_EXTRA_REPRESENTATIVES = 5
 
 
 class ProfileError(Exception):
@@ -234,13 +234,15 @@ def update_profile(organization, data, actor):
         organization.listed_publicly = bool(data.get("listed_publicly"))
         changed.append("listed_publicly")
     topics = sorted(set(data.get("topics") or ()))
-    current = db.session.scalars(select(OrganizationTopic).where(
-        OrganizationTopic.organization_id == organization.id)).all()
-    if sorted(t.topic for t in current) != topics:
-        for topic in current:
-            db.session.delete(topic)
-        db.session.flush()
-        db.session.add_all(OrganizationTopic(organization_id=organization.id, topic=t) for t in topics)
+    current = set(current_topics(organization))
+    if sorted(current) != topics:
+        # Only what differs, and inserts that let an identical concurrent save (a double click)
+        # win instead of hitting the unique constraint.
+        db.session.execute(delete(OrganizationTopic).where(
+            OrganizationTopic.organization_id == organization.id, OrganizationTopic.topic.not_in(topics)))
+        for topic in sorted(set(topics) - current):
+            db.session.execute(insert_ignoring_conflict(OrganizationTopic.__table__, ["organization_id", "topic"],
+                                                        organization_id=organization.id, topic=topic))
         changed.append("topics")
     organization.refresh_search_text()
     audit.record("organization.profile_updated", organization, actor=actor, details={"changed": changed})
@@ -263,19 +265,29 @@ def set_logo(organization, stored_name, actor):
 
 
 def invite_representative(organization, name, email, actor):
-    extra = db.session.scalar(select(func.count(User.id)).where(User.organization_id == organization.id)) - 1
-    if extra >= MAX_EXTRA_REPRESENTATIVES:
+    """A colleague's account, invited by email. The limit is held by one guarded UPDATE of the
+    organization's counter (… WHERE extra_representatives < MAX), so invitations sent at the same
+    moment never pass it; the address by the unique constraint on users.email."""
+    if not in_good_standing(actor):
+        raise ProfileError(_("Only a member in good standing can invite representatives."))
+    taken = db.session.execute(update(Organization).where(
+        Organization.id == organization.id, Organization.in_good_standing,
+        Organization.extra_representatives < MAX_EXTRA_REPRESENTATIVES)
+        .values(extra_representatives=Organization.extra_representatives + 1)).rowcount
+    if taken != 1:
+        db.session.rollback()
         raise ProfileError(_("An organization has at most %(n)d additional representatives.",
                              n=MAX_EXTRA_REPRESENTATIVES))
     try:  # counted before the address is looked up: the answers below tell about accounts
         take_email(email, actor)
     except TooManyEmails as error:
+        db.session.rollback()  # and the counter with it
         raise ProfileError(str(error)) from None
-    if accounts.find_user(email):
-        raise ProfileError(_("An account with this email already exists."))
-    user = User(name=name, email=email, role=Role.REPRESENTATIVE, organization_id=organization.id)
-    db.session.add(user)
-    db.session.flush()  # the invitation link carries the new user's id
+    try:
+        user = accounts.add_user(name=name, email=email, role=Role.REPRESENTATIVE, organization_id=organization.id)
+    except accounts.EmailTaken as error:
+        db.session.rollback()  # and the counter with it
+        raise ProfileError(str(error)) from None
     audit.record("organization.representative_invited", organization, actor=actor, details={"email": user.email})
     send_email(user.email, _("You are invited to represent %(name)s in GO SMART", name=organization.name),
                "representative_invitation", user=user, organization=organization, invited_by=actor,

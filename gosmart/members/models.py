@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..audit import utcnow
@@ -40,6 +41,15 @@ class MemberStatus(StrEnum):
         return {"active": _l("Active"), "suspended": _l("Suspended"), "withdrawn": _l("Withdrawn")}[self]
 
 
+class HonoraryStatus(StrEnum):
+    ACTIVE = "active"
+    REVOKED = "revoked"
+
+    @property
+    def label(self):
+        return {"active": _l("Active"), "revoked": _l("Revoked")}[self]
+
+
 # What a representative may show to other members beyond the name, category and country.
 PROFILE_FIELDS = ("contact_name", "contact_email", "contact_phone", "website", "description", "logo")
 PROFILE_FIELD_LABELS = {
@@ -47,6 +57,8 @@ PROFILE_FIELD_LABELS = {
     "website": _l("Website"), "description": _l("Description"), "logo": _l("Logo"),
 }
 DEFAULT_VISIBLE_FIELDS = ["website", "description", "logo"]
+# Representatives an organization may invite beyond the first (the applicant); six in all.
+MAX_EXTRA_REPRESENTATIVES = 5
 
 
 class Organization(db.Model):
@@ -82,6 +94,9 @@ class Organization(db.Model):
     member_visible_fields: Mapped[list] = mapped_column(JSON, default=lambda: list(DEFAULT_VISIBLE_FIELDS))
     listed_publicly: Mapped[bool] = mapped_column(Boolean, default=True)
     logo_stored_name: Mapped[str | None] = mapped_column(String(100))
+    # Representatives invited beyond the first; moved only by a guarded UPDATE
+    # (… WHERE extra_representatives < MAX_EXTRA_REPRESENTATIVES), so the limit holds under concurrency.
+    extra_representatives: Mapped[int] = mapped_column(Integer, default=0)
     # Lower-cased names (and the description when members may see it), for the directory search.
     search_text: Mapped[str] = mapped_column(Text, default="")
 
@@ -96,9 +111,16 @@ class Organization(db.Model):
     def status_label(self):
         return MemberStatus(self.status).label
 
+    @hybrid_property
+    def in_good_standing(self):
+        """A member in good standing: what members-only reads and actions ask of the organization a
+        representative acts for (gosmart.members.standing). The one place to change when standing
+        grows (terms, grace, lapsed). In SQL too: `select(Organization).where(Organization.in_good_standing)`."""
+        return self.status == MemberStatus.ACTIVE
+
     @property
     def is_active_member(self):
-        return self.status == MemberStatus.ACTIVE
+        return self.in_good_standing
 
     @property
     def display_name(self):
@@ -107,7 +129,10 @@ class Organization(db.Model):
         return self.name
 
     def can_register_delegates(self):
-        return self.status == MemberStatus.ACTIVE
+        return self.in_good_standing
+
+    def can_invite_representative(self):
+        return self.in_good_standing and (self.extra_representatives or 0) < MAX_EXTRA_REPRESENTATIVES
 
     def shows(self, field):
         """Whether other members may see `field` (the secretariat sees everything)."""
@@ -150,9 +175,23 @@ class HonoraryMember(db.Model):
     citation: Mapped[str] = mapped_column(Text)
     granted_on: Mapped[date] = mapped_column(Date)
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    status: Mapped[str] = mapped_column(String(20), default=MemberStatus.ACTIVE)
+    status: Mapped[str] = mapped_column(String(20), default=HonoraryStatus.ACTIVE)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoke_reason: Mapped[str | None] = mapped_column(Text)
 
     user = relationship("User", foreign_keys=[user_id], lazy="joined")
+
+    @hybrid_property
+    def in_good_standing(self):
+        """The honour stands (it has not been revoked); see gosmart.members.standing."""
+        return self.status == HonoraryStatus.ACTIVE
+
+    @property
+    def status_label(self):
+        return HonoraryStatus(self.status).label
+
+    def can_revoke(self, user):
+        return user.is_authenticated and user.role == Role.SECRETARIAT and self.in_good_standing
 
 
 class ApplicationState(StrEnum):
@@ -212,6 +251,8 @@ class Application(db.Model):
     decision_reason: Mapped[str | None] = mapped_column(Text)
     # Set once, on approval: a second approval cannot make a second organization.
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), unique=True)
+    # The documents attached; moved only by guarded UPDATEs (… WHERE document_count < MAX_DOCUMENTS).
+    document_count: Mapped[int] = mapped_column(Integer, default=0)
 
     applicant = relationship("User", foreign_keys=[applicant_id], lazy="joined")
     organization = relationship("Organization", foreign_keys=[organization_id])

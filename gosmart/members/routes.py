@@ -17,7 +17,7 @@ from .forms import (
     answer_label, answer_text, application_form_class, country_name,
 )
 from .models import (
-    Application, ApplicationDocument, ApplicationState, Category, MemberStatus, Organization,
+    Application, ApplicationDocument, ApplicationState, Category, HonoraryMember, MemberStatus, Organization,
 )
 
 DOCUMENTS_FOLDER = "applications"
@@ -125,6 +125,8 @@ def application_detail(application_id):
         button=ButtonForm(), reason_form=ReasonForm(), comment_form=CommentForm(),
         warning=_duplicate_warning(application.name, application.country, application.id),
         country_name=country_name, answer_label=answer_label, answer_text=answer_text,
+        already_represents=services.already_represents_message(application.applicant)
+        if application.applicant.organization_id and application.can_review(current_user) else None,
     )
 
 
@@ -222,9 +224,13 @@ def document_delete(application_id, document_id):
         abort(404)
     if ButtonForm().validate_on_submit():
         stored_name = document.stored_name
-        services.remove_document(document, current_user)
-        uploads.delete_stored_file(DOCUMENTS_FOLDER, stored_name)
-        flash(_("The document is removed."), "info")
+        try:
+            services.remove_document(document, current_user)
+        except services.MembershipError as error:
+            flash(str(error), "error")
+        else:
+            uploads.delete_stored_file(DOCUMENTS_FOLDER, stored_name)
+            flash(_("The document is removed."), "info")
     return redirect_to(url_for("members.application_edit", application_id=application.id) + "#documents")
 
 
@@ -339,7 +345,26 @@ def member_status(organization_id, action):
 @bp.route("/honorary/")
 @roles_required(Role.SECRETARIAT)
 def honorary_list():
-    return render_template("members/honorary_list.html", honorary=services.honorary_members())
+    return render_template("members/honorary_list.html", honorary=services.honorary_members(),
+                           form=MemberStatusForm())
+
+
+@bp.route("/honorary/<int:honorary_id>/revoke", methods=["POST"])
+@roles_required(Role.SECRETARIAT)
+def honorary_revoke(honorary_id):
+    honorary = db.get_or_404(HonoraryMember, honorary_id)
+    form = MemberStatusForm()
+    if form.validate_on_submit():
+        try:
+            services.revoke_honorary(honorary, current_user._get_current_object(), form.reason.data)
+        except services.MembershipError as error:
+            flash(str(error), "error")
+        else:
+            flash(_("The honorary membership of %(name)s is revoked, and so is the certificate; they have been "
+                    "emailed.", name=honorary.user.name), "success")
+    else:
+        flash(_("Please check the form."), "error")
+    return redirect_to(url_for("members.honorary_list"))
 
 
 @bp.route("/honorary/new", methods=["GET", "POST"])

@@ -8,8 +8,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, func, or_, select, update
 
 from .. import audit
 from ..audit import utcnow
@@ -22,8 +21,8 @@ from ..mail_limits import allow_email
 from ..queries import contains, insert_ignoring_conflict
 from .models import (
     AWAITING_REVIEW, EDITABLE, OPEN_STATES, Application, ApplicationDocument, ApplicationEvent,
-    ApplicationState as S, Category, EventVisibility, HonoraryMember, MemberStatus, MembershipCounter,
-    Organization, OrganizationTopic,
+    ApplicationState as S, Category, EventVisibility, HonoraryMember, HonoraryStatus, MemberStatus,
+    MembershipCounter, Organization, OrganizationTopic,
 )
 
 MAX_DOCUMENTS = 5
@@ -51,7 +50,7 @@ TRANSITIONS = {
 }
 
 
-def _transition(application, action, actor, message=None):
+def _transition(application, action, actor, message=None, guard=()):
     rule = TRANSITIONS[action]
     seen = application.state
     if seen not in rule.sources:
@@ -65,7 +64,8 @@ def _transition(application, action, actor, message=None):
         values["submitted_at"] = now
     # Guarded: if someone else moved the application meanwhile, nothing changes.
     changed = db.session.execute(
-        update(Application).where(Application.id == application.id, Application.state == seen).values(**values)
+        update(Application).where(Application.id == application.id, Application.state == seen, *guard)
+        .values(**values)
     ).rowcount
     if changed != 1:
         db.session.rollback()
@@ -82,19 +82,31 @@ def _transition(application, action, actor, message=None):
 CONTACT_FIELDS = ("contact_name", "contact_title", "contact_email", "contact_phone", "website")
 
 
+def _draft_values(data):
+    """The columns an applicant's form sets on an application."""
+    values = {"name": data["name"], "name_local": data.get("name_local") or None, "country": data["country"],
+              "answers": {k: v for k, v in data.get("answers", {}).items() if v not in (None, "", [])},
+              "updated_at": utcnow()}
+    for field in CONTACT_FIELDS:
+        values[field] = data.get(field) or None
+    if values["contact_email"]:
+        values["contact_email"] = normalize_email(values["contact_email"])
+    return values
+
+
 def save_draft(application, data):
-    """Store the form's answers on an application the applicant may still edit."""
+    """Store the form's answers on an application the applicant may still edit: one guarded
+    UPDATE (… WHERE state is still editable), so a save racing the submission (a second tab, a
+    double click) cannot change what was submitted."""
     if application.state not in EDITABLE:
         raise MembershipError(_("This application can no longer be changed."))
-    application.name = data["name"]
-    application.name_local = data.get("name_local") or None
-    application.country = data["country"]
-    for field in CONTACT_FIELDS:
-        setattr(application, field, data.get(field) or None)
-    if application.contact_email:
-        application.contact_email = normalize_email(application.contact_email)
-    application.answers = {k: v for k, v in data.get("answers", {}).items() if v not in (None, "", [])}
-    application.updated_at = utcnow()
+    changed = db.session.execute(update(Application).where(
+        Application.id == application.id, Application.state.in_([str(s) for s in EDITABLE]))
+        .values(**_draft_values(data))).rowcount
+    if changed != 1:
+        db.session.rollback()
+        raise MembershipError(_("This application can no longer be changed."))
+    db.session.refresh(application)
 
 
 def start_application(category, data, applicant=None, account=None):
@@ -110,8 +122,7 @@ def start_application(category, data, applicant=None, account=None):
             return None
     elif applicant.role != Role.APPLICANT:
         raise MembershipError(_("Your account already belongs to a member; membership applications come from new applicants."))
-    application = Application(category=category, applicant=applicant, state=S.DRAFT, name="", country="")
-    save_draft(application, data)
+    application = Application(category=category, applicant=applicant, state=S.DRAFT, **_draft_values(data))
     db.session.add(application)
     audit.record("application.created", application, actor=applicant)
     db.session.commit()
@@ -123,15 +134,13 @@ def _new_applicant(account):
     Both ways do the same work: the password checked and hashed, one email."""
     existing = accounts.find_user(account["email"])
     if existing is None:
-        applicant = User(name=account["name"], email=account["email"], role=Role.APPLICANT,
-                         locale=account.get("locale"))
-        accounts.set_password(applicant, account["password"])
-        db.session.add(applicant)
         try:
-            db.session.flush()
-        except IntegrityError:  # the same address applied at the same moment: that one has the account
-            db.session.rollback()
+            applicant = accounts.add_user(name=account["name"], email=account["email"], role=Role.APPLICANT,
+                                          password=account["password"], locale=account.get("locale"))
+        except accounts.EmailTaken:  # the same address applied at the same moment: that one has the account
             existing = accounts.find_user(account["email"])
+        except accounts.AccountError as error:
+            raise MembershipError(str(error)) from None
         else:
             audit.record("account.created", applicant, actor=applicant, details={"role": "applicant"})
             accounts.send_email_confirmation(applicant)
@@ -156,12 +165,15 @@ def update_draft(application, data, actor):
 
 def submit(application, actor):
     """Send the application to the secretariat (again, after a change request)."""
+    if application.applicant.organization_id is not None:  # approved for another organization meanwhile
+        raise MembershipError(_("Your account already belongs to a member; membership applications come from new applicants."))
     if actor.email_confirmed_at is None:
         raise MembershipError(_("Please confirm your email address first: open the link we sent you."))
     if not application.documents:
         raise MembershipError(_("Please add at least one supporting document, such as a letter of intent."))
     action = "resubmit" if application.state == S.CHANGES_REQUESTED else "submit"
-    _transition(application, action, actor)
+    # Guarded on the document count too: a removal racing the submission cannot leave it with none.
+    _transition(application, action, actor, guard=(Application.document_count > 0,))
     send_email(application.applicant.email, _l("We received your GO SMART membership application"),
                "application_submitted", locale=application.applicant.locale, application=application,
                resubmitted=action == "resubmit")
@@ -182,12 +194,19 @@ def withdraw(application, actor):
 
 
 def add_document(application, stored, actor):
-    """Record an uploaded file (already checked and stored by gosmart.uploads)."""
+    """Record an uploaded file (already checked and stored by gosmart.uploads). The limit is held
+    by one guarded UPDATE of the application's document count (… WHERE document_count < MAX and
+    the application is still editable): uploads at the same moment never pass it."""
     if not application.can_edit(actor):
         raise MembershipError(_("Documents can only be added while the application can be changed."))
-    if len(application.documents) >= MAX_DOCUMENTS:
+    taken = db.session.execute(update(Application).where(
+        Application.id == application.id, Application.state.in_([str(s) for s in EDITABLE]),
+        Application.document_count < MAX_DOCUMENTS)
+        .values(document_count=Application.document_count + 1)).rowcount
+    if taken != 1:
+        db.session.rollback()
         raise MembershipError(_("An application has at most %(n)d documents; remove one first.", n=MAX_DOCUMENTS))
-    document = ApplicationDocument(application=application, stored_name=stored.stored_name,
+    document = ApplicationDocument(application_id=application.id, stored_name=stored.stored_name,
                                    original_name=stored.original_name, content_type=stored.content_type,
                                    size=stored.size, sha256=stored.sha256)
     db.session.add(document)
@@ -201,9 +220,19 @@ def remove_document(document, actor):
     application = document.application
     if not application.can_edit(actor):
         raise MembershipError(_("Documents can only be removed while the application can be changed."))
+    # The count first, guarded on the state: a removal racing the submission changes nothing submitted.
+    released = db.session.execute(update(Application).where(
+        Application.id == application.id, Application.state.in_([str(s) for s in EDITABLE]),
+        Application.document_count > 0).values(document_count=Application.document_count - 1)).rowcount
+    if released != 1:
+        db.session.rollback()
+        raise MembershipError(_("Documents can only be removed while the application can be changed."))
+    removed = db.session.execute(delete(ApplicationDocument).where(ApplicationDocument.id == document.id)).rowcount
+    if removed != 1:  # removed meanwhile (a double click): nothing to give back
+        db.session.rollback()
+        return
     audit.record("application.document_removed", application, actor=actor,
                  details={"document": document.original_name})
-    db.session.delete(document)
     db.session.commit()
 
 
@@ -282,18 +311,34 @@ def reject(application, actor, reason):
 
 def next_membership_number(year):
     """GS-<year>-<4 digits>: sequential per year, never reused, unique under concurrency
-    (one guarded UPDATE on the year's counter row, which the database serializes)."""
+    (one guarded UPDATE on the year's counter row, which the database serializes). A number
+    already held (a member recorded with its number, not through the counter) is passed over:
+    the counter row stays locked by this transaction meanwhile, so no approval can take it."""
     db.session.execute(insert_ignoring_conflict(MembershipCounter.__table__, ["year"], year=year, last_number=0))
-    number = db.session.execute(
-        update(MembershipCounter).where(MembershipCounter.year == year)
-        .values(last_number=MembershipCounter.last_number + 1).returning(MembershipCounter.last_number)
-    ).scalar_one()
-    return f"GS-{year}-{number:04d}"
+    while True:
+        number = db.session.execute(
+            update(MembershipCounter).where(MembershipCounter.year == year)
+            .values(last_number=MembershipCounter.last_number + 1).returning(MembershipCounter.last_number)
+        ).scalar_one()
+        candidate = f"GS-{year}-{number:04d}"
+        if db.session.scalar(select(Organization.id).where(Organization.membership_number == candidate)) is None:
+            return candidate
+
+
+def already_represents_message(applicant):
+    organization = applicant.organization
+    return _("%(person)s already represents %(name)s (%(number)s): approving this application would leave that "
+             "member without its representative. Reject it, giving the reason, or ask the applicant to apply with "
+             "another account.", person=applicant.name, name=organization.name if organization else "—",
+             number=(organization.membership_number or "—") if organization else "—")
 
 
 def approve(application, actor, today=None):
     """Approve: the organization, its membership number, the applicant as its representative."""
     today = today or date.today()
+    applicant = application.applicant
+    if applicant.organization_id is not None:
+        raise MembershipError(already_represents_message(applicant))
     _transition(application, "approve", actor)
     answers = application.answers or {}
     organization = Organization(
@@ -310,9 +355,14 @@ def approve(application, actor, today=None):
     for topic in sorted(set(answers.get("topics", []))):
         db.session.add(OrganizationTopic(organization_id=organization.id, topic=topic))
     application.organization_id = organization.id
-    applicant = application.applicant
-    applicant.role = Role.REPRESENTATIVE
-    applicant.organization_id = organization.id
+    # Guarded: an applicant approved for another organization meanwhile (two of their applications
+    # approved at once) is not moved, which would leave that member without its representative.
+    moved = db.session.execute(update(User).where(User.id == applicant.id, User.organization_id.is_(None))
+                               .values(role=Role.REPRESENTATIVE, organization_id=organization.id)).rowcount
+    if moved != 1:
+        db.session.rollback()
+        raise MembershipError(already_represents_message(db.session.get(User, applicant.id)))
+    db.session.refresh(applicant)
     audit.record("organization.created", organization, actor=actor,
                  details={"membership_number": organization.membership_number, "application": application.id})
     certificate = certificates.issue("membership", membership_holder(organization), actor, issued_on=today)
@@ -373,7 +423,7 @@ def honorary_holder(honorary):
 
 def membership_certificate(organization, actor):
     """The organization's valid membership certificate (made now for members approved before certificates existed)."""
-    if organization.status != MemberStatus.ACTIVE:
+    if not organization.in_good_standing:
         raise MembershipError(_("Only an active member has a valid membership certificate."))
     certificate = certificates.issue("membership", membership_holder(organization), actor,
                                      issued_on=organization.member_since)
@@ -383,7 +433,7 @@ def membership_certificate(organization, actor):
 
 def honorary_certificate(user, actor):
     honorary = db.session.scalar(select(HonoraryMember).where(HonoraryMember.user_id == user.id))
-    if honorary is None or honorary.status != MemberStatus.ACTIVE:
+    if honorary is None or not honorary.in_good_standing:
         raise MembershipError(_("There is no honorary membership certificate for this account."))
     certificate = certificates.issue("honorary", honorary_holder(honorary), actor, issued_on=honorary.granted_on)
     db.session.commit()
@@ -404,11 +454,10 @@ def reissue_membership_certificate(organization, actor):
 # --- Honorary members ----------------------------------------------------------
 
 def grant_honorary(name, email, title, affiliation, citation, actor, today=None):
-    if accounts.find_user(email):
-        raise MembershipError(_("An account with this email already exists."))
-    user = User(name=name.strip(), email=email, role=Role.HONORARY, email_confirmed_at=None)
-    db.session.add(user)
-    db.session.flush()
+    try:
+        user = accounts.add_user(name=name, email=email, role=Role.HONORARY, email_confirmed_at=None)
+    except accounts.EmailTaken as error:
+        raise MembershipError(str(error)) from None
     honorary = HonoraryMember(user_id=user.id, title=title or None, affiliation=affiliation or None,
                               citation=citation.strip(), granted_on=today or date.today(), granted_by_id=actor.id)
     db.session.add(honorary)
@@ -418,6 +467,34 @@ def grant_honorary(name, email, title, affiliation, citation, actor, today=None)
                user=user, honorary=honorary, token=accounts.password_reset_token(user, "invite"))
     db.session.commit()
     return honorary
+
+
+def revoke_honorary(honorary, actor, reason):
+    """The secretariat withdraws an honour: from now on the person sees what the public sees, and
+    the honorary certificate is revoked with the same reason. One guarded UPDATE: two revocations
+    at once record one."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise MembershipError(_("Give the reason for revoking the honorary membership."))
+    changed = db.session.execute(update(HonoraryMember).where(
+        HonoraryMember.id == honorary.id, HonoraryMember.status == HonoraryStatus.ACTIVE)
+        .values(status=HonoraryStatus.REVOKED, revoked_at=utcnow(), revoke_reason=reason)).rowcount
+    if changed != 1:
+        db.session.rollback()
+        raise MembershipError(_("This honorary membership is already revoked."))
+    db.session.refresh(honorary)
+    audit.record("honorary.revoked", honorary, actor=actor, details={"reason": reason, "email": honorary.user.email})
+    certificate = certificates.valid_certificate("honorary", "honorary_member", honorary.id)
+    if certificate is not None:
+        try:
+            certificates.revoke(certificate, actor, reason)
+        except certificates.CertificateError:  # revoked meanwhile, and everything rolled back with it
+            raise MembershipError(_("This honorary membership was changed by someone else meanwhile; reload the "
+                                    "page.")) from None
+    user = honorary.user
+    send_email(user.email, _("Your honorary membership of GO SMART"), "honorary_revoked", locale=user.locale,
+               user=user, honorary=honorary)
+    db.session.commit()
 
 
 def honorary_members():

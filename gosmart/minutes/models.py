@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..audit import utcnow
 from ..auth.models import Role
 from ..extensions import UTCDateTime, db
+from ..members.standing import in_good_standing
 
 
 class MinutesState(StrEnum):
@@ -57,15 +58,13 @@ class ActionStatus(StrEnum):
         return {"open": _l("Open"), "done": _l("Done")}[self]
 
 
-# Members read minutes published to members; everyone reads those published to the public.
-MEMBER_ROLES = (Role.REPRESENTATIVE, Role.HONORARY)
-
-
 def audiences_for(user):
-    """The audiences whose published minutes `user` may read; None: every minutes, in any state."""
+    """The audiences whose published minutes `user` may read; None: every minutes, in any state.
+    Members in good standing read minutes published to members (and their PDF); everyone else,
+    a suspended member's representatives too, those published to the public."""
     if user.is_authenticated and user.role == Role.SECRETARIAT:
         return None
-    if user.is_authenticated and user.role in MEMBER_ROLES:
+    if in_good_standing(user):
         return (Audience.MEMBERS, Audience.PUBLIC)
     return (Audience.PUBLIC,)
 

@@ -30,6 +30,7 @@ from flask_babel import lazy_gettext as _l
 from markdown.extensions import Extension
 from markupsafe import Markup
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, defer, joinedload, selectinload
 
 from .. import audit
@@ -148,11 +149,21 @@ def _apply_committee(committee, data, chair):
         committee.members.append(CommitteeMember(person_name=committee.chair_person))
 
 
+def _flush_committee():
+    """Write; the unique name and code answer a concurrent twin (a double click) with the message."""
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise MinutesError(_("Another committee already has this name or code.")) from None
+
+
 def create_committee(data, actor):
     chair = _check_committee(data)
     committee = Committee()
     _apply_committee(committee, data, chair)
     db.session.add(committee)
+    _flush_committee()
     audit.record("committee.created", committee, actor=actor, details={"code": committee.code})
     db.session.commit()
     return committee
@@ -162,6 +173,7 @@ def update_committee(committee, data, actor):
     chair = _check_committee(data, committee)
     before = {"name": committee.name, "code": committee.code, "chair": committee.chair_name}
     _apply_committee(committee, data, chair)
+    _flush_committee()
     audit.record("committee.updated", committee, actor=actor,
                  details={"before": before, "after": {"name": committee.name, "code": committee.code,
                                                       "chair": chair.name if chair else committee.chair_person}})
@@ -179,7 +191,12 @@ def add_member(committee, actor, organization_id=None, person_name=None):
     member = CommitteeMember(organization_id=organization.id if organization else None,
                              person_name=None if organization else person_name)
     committee.members.append(member)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same organization added at the same moment (a double click)
+        db.session.rollback()
+        raise MinutesError(_("%(name)s is already on this committee.",
+                             name=organization.name if organization else person_name)) from None
     audit.record("committee.member_added", committee, actor=actor, details={"member": member.name})
     db.session.commit()
     return member

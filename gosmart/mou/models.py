@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..audit import utcnow
 from ..auth.models import Role
 from ..extensions import db
+from ..members.standing import in_good_standing
 
 EXPIRY_WARNING_DAYS = 90  # signed MOUs expiring within this many days are flagged
 
@@ -60,17 +61,15 @@ class Party(StrEnum):
         return {"go_smart": _l("GO SMART"), "partner": _l("Partner")}[self]
 
 
-# Door staff and applicants are not members: they see what visitors see.
-MEMBER_ROLES = (Role.REPRESENTATIVE, Role.HONORARY)
-
-
 def visibilities_for(user):
-    """The visibility levels `user` may read."""
+    """The visibility levels `user` may read. Members-only MOUs are for those acting for a member
+    in good standing; door staff, applicants, and a suspended or withdrawn member's
+    representatives or a revoked honorary member see what visitors see."""
     if not user.is_authenticated:
         return (Visibility.PUBLIC,)
     if user.role == Role.SECRETARIAT:
         return tuple(Visibility)
-    if user.role in MEMBER_ROLES:
+    if in_good_standing(user):
         return (Visibility.PUBLIC, Visibility.MEMBERS)
     return (Visibility.PUBLIC,)
 

@@ -25,6 +25,7 @@ EMAILS = {
     "application_approved": (_l("New representative"), _l("The application is approved (certificate attached).")),
     "member_status_changed": (_l("Representatives"), _l("The membership is suspended, reinstated or withdrawn.")),
     "honorary_invitation": (_l("Honorary member"), _l("The secretariat grants honorary membership.")),
+    "honorary_revoked": (_l("Honorary member"), _l("The secretariat revokes an honorary membership.")),
     "representative_invitation": (_l("New representative"), _l("A representative invites a colleague.")),
     "registration_confirmed": (_l("Delegate"), _l("A registration is confirmed, or its ticket reissued (e-ticket attached).")),
     "registration_waiting": (_l("Delegate"), _l("The assembly is full: the registration waits.")),
@@ -50,7 +51,8 @@ def sample_context():
                         city="Taipei", cancel_reason="Typhoon warning")
     registration = Registration(id=11, name="Chih-Wei Huang", email="delegate@taipei.example", role="delegate",
                                 state="confirmed", assembly=assembly, organization=organization)
-    honorary = HonoraryMember(id=1, citation="For a decade of work on smart-city IoT.", user=user)
+    honorary = HonoraryMember(id=1, citation="For a decade of work on smart-city IoT.", user=user,
+                              status="revoked", revoke_reason="Conflict of interest.")
     return dict(user=user, invited_by=secretariat, token="sample-token", application=application,
                 organization=organization, resubmitted=False, message="Please add the mayor's letter of intent.",
                 reason="Outside the alliance's scope.", action="suspend", honorary=honorary,

@@ -14,7 +14,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import event, text
+from sqlalchemy import event, select, text
 from sqlalchemy import inspect as sa_inspect
 from werkzeug.datastructures import FileStorage
 
@@ -223,6 +223,10 @@ def _committee_member(world, endpoint):
                member_id=world.committee_member.id)]
 
 
+def _honorary_member(world, endpoint):
+    return [_c("honorary member", EVERYONE, honorary_id=world.honorary_member.id)]
+
+
 def _certificate(world, endpoint):
     return [_c("certificate", EVERYONE, certificate_id=world.certificate.id)]
 
@@ -272,6 +276,7 @@ FACTORIES = {
     frozenset({"committee_id"}): _committee,
     frozenset({"committee_id", "member_id"}): _committee_member,
     frozenset({"certificate_id"}): _certificate,
+    frozenset({"honorary_id"}): _honorary_member,
     frozenset({"code"}): _code,
     frozenset({"token"}): _token,
     frozenset({"category"}): _category,
@@ -369,10 +374,9 @@ class World:
 
     def _honorary(self):
         user = self.users["honorary"]
-        self.honorary_member = HonoraryMember(user_id=user.id, title="Professor", affiliation="NTU",
-                                              citation="For smart-city research.", granted_on=date(2019, 6, 19),
-                                              granted_by_id=self.users["secretariat"].id)
-        db.session.add(self.honorary_member)
+        self.honorary_member = db.session.scalar(select(HonoraryMember).where(HonoraryMember.user_id == user.id))
+        self.honorary_member.title, self.honorary_member.affiliation = "Professor", "NTU"
+        self.honorary_member.granted_by_id = self.users["secretariat"].id
         db.session.flush()
         holder = members.honorary_holder(self.honorary_member)
         stored = uploads.store_bytes(PDF, "pdf", "certificates")
