@@ -11,7 +11,7 @@ import pycountry
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select, tuple_
 
-from .. import audit
+from .. import audit, uploads
 from ..auth import services as accounts
 from ..auth.models import Role, User
 from ..cache import fresh_for
@@ -20,6 +20,7 @@ from ..i18n import format_count
 from ..mail import send_email
 from ..members.forms import country_name
 from ..members.models import (
+    LOGO_FOLDER,
     PROFILE_FIELDS, Category, HonoraryMember, MemberStatus, Organization, OrganizationTopic,
 )
 from ..queries import like_escape
@@ -253,12 +254,14 @@ def current_topics(organization):
 
 
 def set_logo(organization, stored_name, actor):
-    """Returns the stored name of the logo it replaces, for the caller to delete after the commit."""
+    """The organization's logo is the file stored as `stored_name` (with this transaction); the one
+    it replaces goes in the same commit."""
     previous = organization.logo_stored_name
     organization.logo_stored_name = stored_name
+    if previous and previous != stored_name:
+        uploads.delete_stored_file(LOGO_FOLDER, previous)
     audit.record("organization.logo_changed", organization, actor=actor)
     db.session.commit()
-    return previous
 
 
 def invite_representative(organization, name, email, actor):
