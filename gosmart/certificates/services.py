@@ -300,25 +300,29 @@ def find_by_serial(serial, name):
 
 
 def _name_key(text):
-    """Letters and digits of a name, in lower case, words separated by one space (any script)."""
+    """A name's words in lower case, letters and digits only (any script): "Mei-Ling" is "meiling"."""
     text = unicodedata.normalize("NFKC", text or "").casefold()
-    return " ".join("".join(c if unicodedata.category(c)[0] in "LN" else " " for c in text).split())
+    return " ".join("".join(c for c in word if unicodedata.category(c)[0] in "LN") for word in text.split()).strip()
 
 
 def name_matches(certificate, typed):
+    """`typed` is the holder's name: in full (spaces aside), or for a person without a title or
+    as the surname or given name alone (first or last word, as names are written either way)."""
     typed = _name_key(typed)
-    if not typed:
-        return False
-    names = [certificate.holder_name]
-    if not CertificateKind(certificate.kind).held_by_person:
-        names.append(certificate.holder_name_local)  # for attendance, it is the person's organization
+    person = CertificateKind(certificate.kind).held_by_person
+    names = [certificate.holder_name] + ([] if person else [certificate.holder_name_local])  # for attendance,
+    # name_local is the person's organization, not theirs
     for name in filter(None, names):
-        key = _name_key(name)
-        if typed == key or typed.replace(" ", "") == key.replace(" ", ""):
+        words = _name_key(name).split()
+        if typed and typed.replace(" ", "") == "".join(words):
             return True
-    if CertificateKind(certificate.kind).held_by_person:
-        words = [w for w in _name_key(certificate.holder_name).split() if w not in TITLES]
-        return len(words) > 1 and len(typed) > 1 and typed in (words[0], words[-1])
+        if person:
+            while words and words[0] in TITLES:
+                words = words[1:]
+            if typed and typed.replace(" ", "") == "".join(words):
+                return True
+            if len(words) > 1 and len(typed) > 1 and typed in (words[0], words[-1]):
+                return True
     return False
 
 
