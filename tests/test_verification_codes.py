@@ -6,7 +6,6 @@ from datetime import date
 
 import pytest
 
-from gosmart.auth.models import Role
 from gosmart.certificates import services
 from gosmart.certificates.models import Certificate
 from gosmart.checkin import attendance
