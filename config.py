@@ -32,6 +32,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = database_url()
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     INSTANCE_DIR = INSTANCE_DIR
+    # Stored files (uploads, certificate PDFs, ZIPs): "database" (the files table: every host sees
+    # them, backups hold them) or "directory" (UPLOAD_DIR, one host; development).
+    FILE_STORAGE = os.environ.get("FILE_STORAGE", "database")
     UPLOAD_DIR = Path(os.environ.get("GOSMART_UPLOAD_DIR", INSTANCE_DIR / "uploads"))
     OUTBOX_DIR = Path(os.environ.get("GOSMART_OUTBOX_DIR", INSTANCE_DIR / "outbox"))
 

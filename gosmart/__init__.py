@@ -15,7 +15,7 @@ from config import CONFIGS, ProductionConfig
 
 from .mail import external_url  # (importing mail registers the send-after-commit hooks)
 from .permissions import may_open
-from . import backup, headers, i18n, logs, main, outage
+from . import backup, headers, i18n, logs, main, outage, uploads
 from .assemblies import bp as assemblies_bp
 from .auth import bp as auth_bp
 from .certificates import bp as certificates_bp
@@ -25,6 +25,7 @@ from .directory import bp as directory_bp
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate, render_migration_item
 from .extensions import mail as flask_mail
 from .members import bp as members_bp
+from .members.cli import certificates_cli
 from .minutes import bp as minutes_bp
 from .mou import bp as mou_bp
 from .secretariat import bp as secretariat_bp
@@ -195,4 +196,6 @@ def _register_error_pages(app):
 
 def _register_cli(app):
     app.cli.add_command(demo_cli)
+    app.cli.add_command(uploads.files_cli)
+    app.cli.add_command(certificates_cli)
     backup.init_app(app)

@@ -3,7 +3,8 @@
 The copy is made with SQLite's online backup API: a consistent snapshot even while the web
 server and the workers write (they are neither stopped nor blocked for long). PostgreSQL
 has its own tools, pg_dump and pg_restore (README, "Backups"); these commands say so.
-Uploaded files (instance/uploads) are files: copy them beside the database (README)."""
+Stored files are in the database (FILE_STORAGE=database, the default), so the copy holds them
+too; with FILE_STORAGE=directory, copy UPLOAD_DIR beside it (README, "Backups")."""
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path

@@ -18,6 +18,7 @@ from .auth.services import hash_password
 from .demo_events import load_assemblies
 from .demo_minutes import load_minutes
 from .extensions import db
+from .members import services as member_services
 from .members.models import (
     Application, ApplicationEvent, ApplicationState, Category, HonoraryMember, MembershipCounter, MemberStatus,
     Organization, OrganizationTopic,
@@ -229,6 +230,17 @@ def load():
     load_minutes(users["secretariat@demo.gosmart.org"])
     _link_to_the_first_general_assembly()
     db.session.commit()
+    _issue_certificates(users)
+
+
+def _issue_certificates(users):
+    """The membership certificate of the demo representative's organization and the honorary
+    member's (approval and grants issue them; the other demo members stand for members granted
+    before certificates existed, which `flask certificates backfill` serves)."""
+    honorary = db.session.scalar(select(HonoraryMember.id).where(
+        HonoraryMember.user_id == users["honorary@demo.gosmart.org"].id))
+    member_services.backfill_certificates(organization_ids=[users["taipei@demo.gosmart.org"].organization_id],
+                                          honorary_ids=[honorary])
 
 
 def _link_to_the_first_general_assembly():

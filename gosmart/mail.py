@@ -67,6 +67,8 @@ def deliver(message):
 
 @event.listens_for(Session, "after_commit")
 def _send_after_commit(session):
+    if session.in_nested_transaction():
+        return  # a savepoint released (SQLAlchemy says "commit"): the messages wait for the real one
     for message in session.info.pop(PENDING, []):
         try:
             deliver(message)

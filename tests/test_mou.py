@@ -13,6 +13,7 @@ from gosmart.auth.models import Role
 from gosmart.extensions import db
 from gosmart.mou import services
 from gosmart.mou.models import Mou, MouSignatory, MouStatus, Visibility
+from gosmart.uploads import FileBlob
 
 from .test_assemblies import make_assembly
 
@@ -40,15 +41,8 @@ def actions():
 
 
 def stored_files(app):
-    folder = app.config["UPLOAD_DIR"] / "mous"
-    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
-
-
-@pytest.fixture(autouse=True)
-def _empty_upload_folder(app):
-    """The upload folder outlives a test; each test starts with it empty."""
-    for name in stored_files(app):
-        (app.config["UPLOAD_DIR"] / "mous" / name).unlink()
+    """The stored MOU documents (in the files table, emptied after every test)."""
+    return sorted(f"{sha}.pdf" for sha in db.session.scalars(select(FileBlob.sha256)))
 
 
 def client_for(make_client, users, role):
@@ -487,7 +481,8 @@ def test_every_change_is_in_the_audit_log_with_its_actor(secretariat, users, app
     post_mou(secretariat, document=(PDF, "first.pdf"))
     mou = db.session.scalar(select(Mou))
     first_file = mou.document_stored_name
-    assert post_mou(secretariat, f"/mous/{mou.id}/edit", document=(PDF, "second.pdf"),
+    amended = weasyprint.HTML(string="<p>Memorandum of understanding, amended</p>").write_pdf()
+    assert post_mou(secretariat, f"/mous/{mou.id}/edit", document=(amended, "second.pdf"),
                     title="Smart mobility cooperation, amended", visibility="public").status_code == 303
     assert post_mou(secretariat, f"/mous/{mou.id}/edit", title="Smart mobility cooperation, amended",
                     visibility="public").status_code == 303  # no change: no entry

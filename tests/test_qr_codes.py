@@ -9,9 +9,9 @@ import zxingcpp
 from gosmart.assemblies import services as registrations
 from gosmart.auth.models import Role
 from gosmart.certificates import services as certificates
-from gosmart.members import services as members
 
 from .test_assemblies import make_assembly, person
+from .test_certificates import membership_certificate
 
 
 def qr_codes(pdf, scale=3):
@@ -29,9 +29,9 @@ def test_ticket_qr_code_decodes_to_the_check_in_token(users, outbox):
 
 
 def test_certificate_qr_code_decodes_to_its_verification_page(users):
-    certificate = members.membership_certificate(users[Role.REPRESENTATIVE].organization, users[Role.SECRETARIAT])
+    certificate = membership_certificate(users[Role.REPRESENTATIVE].organization)
     assert qr_codes(certificates.pdf_of(certificate)) == [
-        f"http://gosmart.test/verify/{certificate.verification_code}"]
+        f"http://gosmart.test/verify/{certificate.printed_code}"]
 
 
 def test_reissued_ticket_carries_the_new_token(users, outbox):

@@ -340,7 +340,7 @@ def test_the_secretariat_chooses_the_language_of_each_kind(users, make_client, o
     assert entry.details == {"membership": "zh", "honorary": "bilingual"}
     # The next membership certificate is issued in Chinese, and its record says so too.
     taipei = users[Role.REPRESENTATIVE].organization
-    certificate = members.membership_certificate(taipei, users[Role.SECRETARIAT])
+    certificate = certificates.issue("membership", members.membership_holder(taipei), users[Role.SECRETARIAT])
     assert "會員證書" in pdf_text(certificates.pdf_of(certificate)) and certificate.subject == "城市"
     refused = client.post_form("/certificates/settings", {"membership": "fr", "honorary": "en",
                                                           "attendance": "en"}, page="/certificates/settings")

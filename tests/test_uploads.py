@@ -1,5 +1,6 @@
 """Uploads: the type comes from the content, limits hold, nothing is written on refusal,
-names are generated, downloads are attachments that cannot leave the upload folder."""
+names are the content's, downloads are attachments that cannot leave the upload folder — with
+the files in the database (the default) and in a directory alike."""
 import hashlib
 import io
 import re
@@ -15,11 +16,14 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.exceptions import NotFound
 from wtforms import FileField, Form, MultipleFileField
 
-from gosmart.uploads import (DOCUMENT, LOGO, MOU_DOCUMENT, AcceptedUpload, UploadKind,
-                             UploadRefused, delete_stored_file, send_stored_file,
-                             store_upload)
+from sqlalchemy import select
 
-GENERATED = re.compile(r"^[0-9a-f]{32}\.(pdf|png|jpg)$")
+from gosmart.extensions import db
+from gosmart.uploads import (DOCUMENT, LOGO, MOU_DOCUMENT, AcceptedUpload, FileBlob, StoredFileMissing,
+                             UploadKind, UploadRefused, delete_stored_file, read_stored_file,
+                             send_stored_file, store_upload)
+
+GENERATED = re.compile(r"^[0-9a-f]{64}\.(pdf|png|jpg)$")
 NOT_A_DOCUMENT = "This file is not a PDF, PNG or JPEG image."
 
 
@@ -83,6 +87,12 @@ class LongUpload(io.RawIOBase):
 
 # --- helpers ---------------------------------------------------------------------------
 
+@pytest.fixture(autouse=True, params=["database", "directory"])
+def storage(request, app, monkeypatch):
+    monkeypatch.setitem(app.config, "FILE_STORAGE", request.param)
+    return request.param
+
+
 @pytest.fixture
 def upload_dir(app):
     return Path(app.config["UPLOAD_DIR"])
@@ -97,12 +107,17 @@ def files_under(root):
     return sorted(p for p in Path(root).rglob("*") if p.is_file()) if Path(root).exists() else []
 
 
+def everything_stored(upload_dir):
+    """The files on disk and in the files table (what this transaction sees)."""
+    return files_under(upload_dir), db.session.scalars(select(FileBlob.sha256).order_by(FileBlob.sha256)).all()
+
+
 def assert_refused(upload_dir, file_storage, kind, folder, message):
-    before = files_under(upload_dir)
+    before = everything_stored(upload_dir)
     with pytest.raises(UploadRefused) as refused:
         store_upload(file_storage, kind, folder)
     assert str(refused.value) == message
-    assert files_under(upload_dir) == before
+    assert everything_stored(upload_dir) == before
 
 
 # --- accepted --------------------------------------------------------------------------
@@ -123,15 +138,49 @@ def test_type_comes_from_the_content_not_the_filename_or_browser(
     assert stored.original_name == shown_as  # saved to disk, it opens as what it really is
     assert stored.size == len(data)
     assert stored.sha256 == hashlib.sha256(data).hexdigest()
-    assert (upload_dir / folder / stored.stored_name).read_bytes() == data
-    assert files_under(upload_dir / folder) == [upload_dir / folder / stored.stored_name]
+    assert stored.stored_name == stored.sha256 + extension  # named by its content
+    assert read_stored_file(folder, stored.stored_name) == data
+    db.session.commit()
+    assert read_stored_file(folder, stored.stored_name) == data
 
 
-def test_the_same_file_twice_gets_two_different_generated_names(folder, pdf):
-    first = store_upload(upload(pdf), DOCUMENT, folder)
-    second = store_upload(upload(pdf), DOCUMENT, folder)
-    assert first.stored_name != second.stored_name
-    assert first.sha256 == second.sha256
+def test_the_same_file_twice_is_stored_once_under_its_contents_name(upload_dir, folder, pdf, storage):
+    first = store_upload(upload(pdf, "a.pdf"), DOCUMENT, folder)
+    second = store_upload(upload(pdf, "b.pdf"), DOCUMENT, folder)
+    db.session.commit()
+    assert first.stored_name == second.stored_name and first.original_name != second.original_name
+    assert read_stored_file(folder, first.stored_name) == pdf
+    if storage == "database":
+        assert db.session.scalars(select(FileBlob.sha256)).all() == [first.sha256]
+        assert files_under(upload_dir / folder) == []
+    else:
+        assert files_under(upload_dir / folder) == [upload_dir / folder / first.stored_name]
+
+
+def test_a_file_is_kept_only_if_its_transaction_commits(upload_dir, folder, pdf, storage):
+    kept = store_upload(upload(pdf), DOCUMENT, folder)
+    db.session.commit()
+    dropped = store_upload(upload(PNG, "logo.png"), LOGO, folder)
+    assert read_stored_file(folder, dropped.stored_name) == PNG  # this transaction sees it
+    db.session.rollback()
+    with pytest.raises(StoredFileMissing):
+        read_stored_file(folder, dropped.stored_name)
+    assert read_stored_file(folder, kept.stored_name) == pdf
+    if storage == "directory":  # no temporary file left either
+        assert files_under(upload_dir / folder) == [upload_dir / folder / kept.stored_name]
+
+
+def test_a_file_stored_in_a_savepoint_that_rolls_back_is_not_kept(upload_dir, folder, pdf, storage):
+    kept = store_upload(upload(pdf), DOCUMENT, folder)
+    savepoint = db.session.begin_nested()
+    dropped = store_upload(upload(PNG, "logo.png"), LOGO, folder)
+    savepoint.rollback()
+    db.session.commit()
+    assert read_stored_file(folder, kept.stored_name) == pdf
+    with pytest.raises(StoredFileMissing):
+        read_stored_file(folder, dropped.stored_name)
+    if storage == "directory":
+        assert files_under(upload_dir / folder) == [upload_dir / folder / kept.stored_name]
 
 
 def test_a_jpeg_with_trailing_padding_is_accepted(folder):
@@ -237,19 +286,21 @@ def test_a_long_name_is_shortened_and_keeps_its_extension(folder, pdf):
     assert len(name) == 150 and name.endswith("會議.pdf")
 
 
-def test_a_traversal_filename_is_stored_inside_the_folder(upload_dir, folder, pdf):
-    before = files_under(upload_dir)
+def test_a_traversal_filename_is_stored_inside_the_folder(upload_dir, folder, pdf, storage):
+    before = files_under(upload_dir.parent)
     stored = store_upload(upload(pdf, "../../../config.py"), DOCUMENT, folder)
-    assert set(files_under(upload_dir)) - set(before) == {upload_dir / folder / stored.stored_name}
-    assert stored.original_name == "config.py.pdf"
+    db.session.commit()
+    added = set(files_under(upload_dir.parent)) - set(before)
+    assert added == ({upload_dir / folder / stored.stored_name} if storage == "directory" else set())
+    assert stored.original_name == "config.py.pdf" and GENERATED.match(stored.stored_name)
 
 
 def test_a_folder_outside_the_upload_dir_is_refused(upload_dir, pdf):
-    before = files_under(upload_dir.parent)
+    before = files_under(upload_dir.parent), everything_stored(upload_dir)
     for folder in ("../outside", "/tmp/outside", ""):
         with pytest.raises(ValueError):
             store_upload(upload(pdf), DOCUMENT, folder)
-    assert files_under(upload_dir.parent) == before
+    assert (files_under(upload_dir.parent), everything_stored(upload_dir)) == before
 
 
 # --- downloads and deletion ------------------------------------------------------------
@@ -282,6 +333,7 @@ def test_the_content_type_defaults_to_the_one_of_the_generated_name(app, folder)
 @pytest.mark.parametrize("stored_name", [
     "../config.py", "../../config.py", "/etc/passwd", "..\\config.py", "",
     "0123456789abcdef0123456789abcdef.pdf",  # well formed, but no such file
+    "0123456789abcdef" * 4 + ".pdf",
 ])
 def test_a_download_outside_the_folder_or_of_a_missing_file_is_404(app, upload_dir, folder, pdf, stored_name):
     store_upload(upload(pdf), DOCUMENT, folder)
@@ -290,12 +342,21 @@ def test_a_download_outside_the_folder_or_of_a_missing_file_is_404(app, upload_d
         send_stored_file(folder, stored_name, "config.py", "text/plain")
 
 
-def test_delete_removes_the_stored_file_and_nothing_outside_the_folder(upload_dir, folder, pdf):
+def test_delete_removes_the_stored_file_with_its_transaction_and_nothing_outside_the_folder(
+        upload_dir, folder, pdf):
     stored = store_upload(upload(pdf), DOCUMENT, folder)
+    db.session.commit()
+    upload_dir.mkdir(parents=True, exist_ok=True)
     outside = upload_dir / "keep.pdf"
     outside.write_bytes(pdf)
 
     assert delete_stored_file(folder, stored.stored_name) is True
+    db.session.rollback()  # a deletion that is not committed did not happen
+    assert read_stored_file(folder, stored.stored_name) == pdf
+    assert delete_stored_file(folder, stored.stored_name) is True
+    db.session.commit()
+    with pytest.raises(StoredFileMissing):
+        read_stored_file(folder, stored.stored_name)
     assert not (upload_dir / folder / stored.stored_name).exists()
     assert delete_stored_file(folder, stored.stored_name) is False  # already gone: no error
     assert delete_stored_file(folder, "../keep.pdf") is False
@@ -321,4 +382,4 @@ def test_a_validated_file_can_still_be_stored_whole(upload_dir, folder, pdf):
     form = ApplicationForm(MultiDict([("logo", upload(PNG, "logo.png")), ("documents", upload(pdf))]))
     assert form.validate(), form.errors
     stored = store_upload(form.documents.data[0], DOCUMENT, folder)
-    assert (upload_dir / folder / stored.stored_name).read_bytes() == pdf
+    assert read_stored_file(folder, stored.stored_name) == pdf

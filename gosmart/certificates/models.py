@@ -9,6 +9,20 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..audit import utcnow
 from ..extensions import UTCDateTime, db
 
+FOLDER = "certificates"  # where certificate PDFs are stored (gosmart.uploads)
+ZIP_FOLDER = "certificate-zips"
+# Verification codes: Crockford's base 32 (no I, L, O or U), 16 characters = 80 bits.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 16
+
+
+def display_code(code):
+    """How a code is printed and shown: "7KQ2-M9XD-4HTR-WB3N". A code from before (32 characters
+    of base 64, case-sensitive) is shown as it is."""
+    if len(code) == CODE_LENGTH and all(c in CODE_ALPHABET for c in code):
+        return "-".join(code[i:i + 4] for i in range(0, CODE_LENGTH, 4))
+    return code
+
 
 class CertificateKind(StrEnum):
     MEMBERSHIP = "membership"
@@ -19,6 +33,11 @@ class CertificateKind(StrEnum):
     def label(self):
         return {"membership": _l("Membership certificate"), "honorary": _l("Honorary membership certificate"),
                 "attendance": _l("Certificate of attendance")}[self]
+
+    @property
+    def held_by_person(self):
+        """Honorary and attendance certificates name a person; membership ones an organization."""
+        return self != CertificateKind.MEMBERSHIP
 
 
 class CertificateLanguage(StrEnum):
@@ -63,7 +82,8 @@ class Certificate(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
     serial: Mapped[str] = mapped_column(String(30), unique=True)
-    # Random, at least 128 bits: the public verification page finds the certificate by it.
+    # Random: the public verification page finds the certificate by it. 16 characters of Crockford's
+    # base 32 (80 bits, see display_code); 32 of base 64 for certificates issued before.
     verification_code: Mapped[str] = mapped_column(String(64), unique=True)
     holder_type: Mapped[str] = mapped_column(String(30))
     holder_id: Mapped[int] = mapped_column(Integer)
@@ -75,7 +95,7 @@ class Certificate(db.Model):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     sha256: Mapped[str] = mapped_column(String(64))
-    stored_name: Mapped[str] = mapped_column(String(100))
+    stored_name: Mapped[str] = mapped_column(String(100), info={"stored_file": FOLDER})
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoke_reason: Mapped[str | None] = mapped_column(Text)
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
@@ -87,6 +107,10 @@ class Certificate(db.Model):
     @property
     def is_valid(self):
         return self.revoked_at is None
+
+    @property
+    def printed_code(self):
+        return display_code(self.verification_code)
 
 
 class CertificateCounter(db.Model):
@@ -110,7 +134,7 @@ class BulkJob(db.Model):
     done: Mapped[int] = mapped_column(Integer, default=0)
     # Each attendee also gets an email with a link (kept here, so a resumed job sends them too).
     email_links: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    zip_name: Mapped[str | None] = mapped_column(String(100))
+    zip_name: Mapped[str | None] = mapped_column(String(100), info={"stored_file": ZIP_FOLDER})
     error: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

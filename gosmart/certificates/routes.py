@@ -28,9 +28,21 @@ def _verify_limit():
 @limiter.limit(_verify_limit)
 @public
 def verify_form():
+    """A code as typed goes to its page (/verify/<code>); a serial number, which can be guessed,
+    is answered here only with the holder's name as well."""
     form = VerifyForm(request.args)
     if request.args and form.validate():
-        return redirect(url_for("certificates.verify", code=form.code.data.strip()), 303)
+        serial = services.typed_serial(form.code.data)
+        if serial is None:
+            code = services.typed_code(form.code.data) or form.code.data.strip()
+            return redirect(url_for("certificates.verify", code=services.display_code(code)), 303)
+        if not (form.name.data or "").strip():
+            form.name.errors.append(_("With a serial number, give the holder's name as well: serial numbers "
+                                      "follow each other and can be guessed."))
+            return render_template("certificates/verify_form.html", form=form), 422
+        certificate = services.find_by_serial(serial, form.name.data)
+        return render_template("certificates/verify.html", certificate=certificate, serial=serial), \
+            200 if certificate else 404
     return render_template("certificates/verify_form.html", form=form)
 
 

@@ -17,13 +17,12 @@ from .. import audit, uploads
 from ..assemblies.models import Assembly, Registration
 from ..audit import utcnow
 from ..certificates import services as certificates
-from ..certificates.models import BulkJob, Certificate
+from ..certificates.models import ZIP_FOLDER, BulkJob, Certificate
 from ..extensions import db
 from ..mail import send_email
 from ..tasks import app_context, huey
 
 CHUNK = 25
-ZIP_FOLDER = "certificate-zips"
 
 
 class AttendanceError(Exception):
@@ -39,13 +38,24 @@ def holder(registration):
 
 
 def issue(registration, actor=None, serial=None):
+    """The attendee's certificate: the one issued, or made now (once, however many clicks). A
+    revoked one stays revoked: AttendanceError says when and why."""
     if not registration.has_attended:  # checked in, not undone, and not cancelled
         raise AttendanceError(_("Only people who were checked in at the door receive an attendance certificate."))
     if not registration.assembly.has_begun():
         raise AttendanceError(_("Attendance certificates are issued once the assembly has begun."))
-    certificate = certificates.issue("attendance", holder(registration), actor, serial=serial)
+    try:
+        certificate = certificates.issue("attendance", holder(registration), actor, serial=serial)
+    except certificates.CertificateError as error:
+        db.session.rollback()
+        raise AttendanceError(str(error)) from None
     db.session.commit()
     return certificate
+
+
+def certificate_of(registration):
+    """The attendee's certificate as it stands (valid, or revoked), or None. Reads only."""
+    return certificates.holder_certificate("attendance", "registration", registration.id)
 
 
 def _link_serializer():
@@ -69,8 +79,9 @@ def _attended(assembly_id):
 
 
 def _progress(job):
-    return db.session.scalar(select(func.count(Certificate.id)).where(
-        Certificate.kind == "attendance", Certificate.holder_type == "registration", Certificate.revoked_at.is_(None),
+    """Attendees who have a certificate: issued, or revoked (which a bulk run does not undo)."""
+    return db.session.scalar(select(func.count(func.distinct(Certificate.holder_id))).where(
+        Certificate.kind == "attendance", Certificate.holder_type == "registration",
         Certificate.holder_id.in_(_attended(job.scope_id))))
 
 
@@ -112,17 +123,17 @@ def make_chunk(job_id, registration_ids, email_links=False):
     with app_context():
         done = set(db.session.scalars(select(Certificate.holder_id).where(
             Certificate.kind == "attendance", Certificate.holder_type == "registration",
-            Certificate.revoked_at.is_(None), Certificate.holder_id.in_(registration_ids))))
-        # A retried or resumed chunk redoes only what is missing, and emails only those it issues.
+            Certificate.holder_id.in_(registration_ids))))
+        # A retried or resumed chunk redoes only what is missing, and emails only those it issues;
+        # a revoked certificate stays revoked (only the secretariat's reissue replaces it).
         todo = [i for i in registration_ids if i not in done]
         # Serials in one short transaction, so that no write lock is held while PDFs render.
         serials = certificates.reserve_serials(date.today().year, len(todo)) if todo else []
-        todo = set(todo)
         db.session.commit()
-        for registration_id in registration_ids:
+        for registration_id, serial in zip(todo, serials):
             registration = db.session.get(Registration, registration_id)
-            issue(registration, serial=serials.pop(0) if registration_id in todo else None)
-            if email_links and registration_id in todo:
+            issue(registration, serial=serial)
+            if email_links:
                 send_email(registration.email, _("Your certificate of attendance: %(title)s",
                                                  title=registration.assembly.title),
                            "attendance_certificate", registration=registration, token=link_token(registration))

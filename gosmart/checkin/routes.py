@@ -230,16 +230,19 @@ def certificates_zip(assembly_id, job_id):
 @limiter.limit(public_check_limit)
 @public
 def attendance_certificate(token):
-    """The link emailed to an attendee: a button (GET) that gets the certificate (POST)."""
+    """The link emailed to an attendee: a page (GET, reads only) with a button that gets the
+    certificate (POST: the one issued, or made now)."""
     registration = attendance.registration_for_token(token)
     if registration is None:
         abort(404)
     form = ButtonForm()
-    if form.validate_on_submit():
+    current = attendance.certificate_of(registration)
+    revoked = current if current is not None and not current.is_valid else None
+    if revoked is None and form.validate_on_submit():
         try:
             certificate = attendance.issue(registration)
         except attendance.AttendanceError as error:
             flash(str(error), "error")
         else:
             return pdf_response(certificate)
-    return render_template("checkin/attendance.html", registration=registration, form=form)
+    return render_template("checkin/attendance.html", registration=registration, form=form, revoked=revoked)

@@ -13,13 +13,11 @@ from ..extensions import db
 from ..htmx import redirect_to, render, wants_fragment
 from ..members import services as member_services
 from ..members.forms import FOCUS_AREAS, SECTORS, country_name, topic_label
-from ..members.models import Organization
+from ..members.models import LOGO_FOLDER, Organization
 from ..members.standing import in_good_standing, why_not
 from ..permissions import public, roles_required
 from . import bp, services
 from .forms import DirectoryQueryForm, InviteForm, LogoForm, ProfileForm
-
-LOGO_FOLDER = "logos"
 
 
 def _query_from_request():
@@ -135,6 +133,7 @@ def my_organization():
     open_assemblies = assembly_services.open_for_registration() if in_good_standing(current_user) else []
     return render("directory/my_organization.html", block="profile_form", status=422 if form.errors else 200,
                   organization=organization, form=form, logo_form=LogoForm(), invite_form=InviteForm(),
+                  certificate=member_services.certificate_of(organization),
                   country_name=country_name, open_assemblies=open_assemblies,
                   quota_use=assembly_services.quota_use_by_assembly(organization.id, [a.id for a in open_assemblies]))
 
@@ -148,7 +147,8 @@ def validate_profile():
     name = request.headers.get("HX-Trigger-Name", "")
     if not wants_fragment() or name not in form:
         return render("directory/my_organization.html", organization=organization, form=form,
-                      logo_form=LogoForm(), invite_form=InviteForm(), country_name=country_name)
+                      logo_form=LogoForm(), invite_form=InviteForm(), country_name=country_name,
+                      certificate=member_services.certificate_of(organization))
     return render_template("members/_validated_field.html", field=form[name], warning=None)
 
 
@@ -165,13 +165,7 @@ def upload_logo():
     except uploads.UploadRefused as error:
         flash(str(error), "error")
     else:
-        try:
-            previous = services.set_logo(organization, stored.stored_name, current_user._get_current_object())
-        except Exception:
-            uploads.delete_stored_file(LOGO_FOLDER, stored.stored_name)
-            raise
-        if previous:
-            uploads.delete_stored_file(LOGO_FOLDER, previous)
+        services.set_logo(organization, stored.stored_name, current_user._get_current_object())
         flash(_("The logo is updated."), "success")
     return redirect_to(url_for("directory.my_organization"))
 
@@ -200,7 +194,7 @@ def invite_representative():
 def membership_certificate():
     organization = _my_organization()
     try:
-        certificate = member_services.membership_certificate(organization, current_user._get_current_object())
+        certificate = member_services.membership_certificate(organization)
     except member_services.MembershipError as error:
         flash(str(error), "error")
         return redirect_to(url_for("directory.my_organization"))

@@ -11,7 +11,7 @@ import pycountry
 from flask_babel import gettext as _
 from sqlalchemy import and_, delete, func, or_, select, tuple_, update
 
-from .. import audit
+from .. import audit, uploads
 from ..auth import services as accounts
 from ..auth.models import Role, User
 from ..cache import fresh_for
@@ -21,7 +21,8 @@ from ..mail import send_email
 from ..mail_limits import TooManyEmails, take_email
 from ..members.forms import country_name
 from ..members.models import (
-    MAX_EXTRA_REPRESENTATIVES, PROFILE_FIELDS, Category, HonoraryMember, Organization, OrganizationTopic,
+    LOGO_FOLDER, MAX_EXTRA_REPRESENTATIVES, PROFILE_FIELDS, Category, HonoraryMember, Organization,
+    OrganizationTopic,
 )
 from ..members.standing import in_good_standing
 from ..queries import insert_ignoring_conflict, like_escape
@@ -256,12 +257,14 @@ def current_topics(organization):
 
 
 def set_logo(organization, stored_name, actor):
-    """Returns the stored name of the logo it replaces, for the caller to delete after the commit."""
+    """The organization's logo is the file stored as `stored_name` (with this transaction); the one
+    it replaces goes in the same commit."""
     previous = organization.logo_stored_name
     organization.logo_stored_name = stored_name
+    if previous and previous != stored_name:
+        uploads.delete_stored_file(LOGO_FOLDER, previous)
     audit.record("organization.logo_changed", organization, actor=actor)
     db.session.commit()
-    return previous
 
 
 def invite_representative(organization, name, email, actor):

@@ -14,6 +14,10 @@ from ..auth.models import Role
 from ..extensions import UTCDateTime, db
 
 
+# Where their files are stored (gosmart.uploads): application documents, organizations' logos.
+DOCUMENTS_FOLDER = "applications"
+LOGO_FOLDER = "logos"
+
 class Category(StrEnum):
     CITY = "city"
     INDUSTRY = "industry"
@@ -93,7 +97,7 @@ class Organization(db.Model):
     # Privacy: the fields other members see, and whether visitors see the name at all.
     member_visible_fields: Mapped[list] = mapped_column(JSON, default=lambda: list(DEFAULT_VISIBLE_FIELDS))
     listed_publicly: Mapped[bool] = mapped_column(Boolean, default=True)
-    logo_stored_name: Mapped[str | None] = mapped_column(String(100))
+    logo_stored_name: Mapped[str | None] = mapped_column(String(100), info={"stored_file": LOGO_FOLDER})
     # Representatives invited beyond the first; moved only by a guarded UPDATE
     # (… WHERE extra_representatives < MAX_EXTRA_REPRESENTATIVES), so the limit holds under concurrency.
     extra_representatives: Mapped[int] = mapped_column(Integer, default=0)
@@ -294,7 +298,8 @@ class ApplicationDocument(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
-    stored_name: Mapped[str] = mapped_column(String(100), unique=True)
+    # Named by its content (gosmart.uploads): the same file uploaded twice is stored once.
+    stored_name: Mapped[str] = mapped_column(String(100), index=True, info={"stored_file": DOCUMENTS_FOLDER})
     original_name: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer)

@@ -17,10 +17,9 @@ from .forms import (
     answer_label, answer_text, application_form_class, country_name,
 )
 from .models import (
-    Application, ApplicationDocument, ApplicationState, Category, HonoraryMember, MemberStatus, Organization,
+    DOCUMENTS_FOLDER, Application, ApplicationDocument, ApplicationState, Category, HonoraryMember, MemberStatus,
+    Organization,
 )
-
-DOCUMENTS_FOLDER = "applications"
 
 
 def _load_application(application_id, permission="can_view"):
@@ -187,20 +186,16 @@ def document_upload(application_id):
         flash(_("An application has at most %(n)d documents; remove one first.", n=services.MAX_DOCUMENTS), "error")
     else:
         try:
+            # The file is stored with the document's row: both are committed, or neither.
             stored = uploads.store_upload(file, uploads.DOCUMENT, DOCUMENTS_FOLDER)
+            services.add_document(application, stored, current_user)
         except uploads.UploadRefused as error:
             flash(str(error), "error")
+        except services.MembershipError as error:
+            db.session.rollback()  # the file goes with the refused row
+            flash(str(error), "error")
         else:
-            try:
-                services.add_document(application, stored, current_user)
-            except services.MembershipError as error:
-                uploads.delete_stored_file(DOCUMENTS_FOLDER, stored.stored_name)  # nothing half-written
-                flash(str(error), "error")
-            except Exception:
-                uploads.delete_stored_file(DOCUMENTS_FOLDER, stored.stored_name)
-                raise
-            else:
-                flash(_("“%(name)s” is added.", name=stored.original_name), "success")
+            flash(_("“%(name)s” is added.", name=stored.original_name), "success")
     return redirect_to(url_for("members.application_edit", application_id=application.id) + "#documents")
 
 
@@ -223,13 +218,11 @@ def document_delete(application_id, document_id):
     if document is None or document.application_id != application.id:
         abort(404)
     if ButtonForm().validate_on_submit():
-        stored_name = document.stored_name
         try:
             services.remove_document(document, current_user)
         except services.MembershipError as error:
             flash(str(error), "error")
         else:
-            uploads.delete_stored_file(DOCUMENTS_FOLDER, stored_name)
             flash(_("The document is removed."), "info")
     return redirect_to(url_for("members.application_edit", application_id=application.id) + "#documents")
 
@@ -320,7 +313,7 @@ def member_list():
 def member_detail(organization_id):
     organization = db.get_or_404(Organization, organization_id)
     return render_template("members/member_detail.html", organization=organization, form=MemberStatusForm(),
-                           country_name=country_name)
+                           certificate=services.certificate_of(organization), country_name=country_name)
 
 
 @bp.route("/members/<int:organization_id>/<any(suspend, reinstate, withdraw):action>", methods=["POST"])
@@ -389,7 +382,7 @@ def honorary_new():
 @roles_required(Role.HONORARY)
 def honorary_certificate():
     try:
-        certificate = services.honorary_certificate(current_user, current_user._get_current_object())
+        certificate = services.honorary_certificate(current_user)
     except services.MembershipError as error:
         flash(str(error), "error")
         return redirect_to(url_for("directory.index"))

@@ -10,17 +10,18 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
 
-from .. import audit
+from .. import audit, uploads
 from ..audit import utcnow
 from ..auth import services as accounts
 from ..auth.models import Role, User, normalize_email
 from ..certificates import services as certificates
+from ..certificates.models import Certificate
 from ..extensions import db
 from ..mail import send_email
 from ..mail_limits import allow_email
 from ..queries import contains, insert_ignoring_conflict
 from .models import (
-    AWAITING_REVIEW, EDITABLE, OPEN_STATES, Application, ApplicationDocument, ApplicationEvent,
+    AWAITING_REVIEW, DOCUMENTS_FOLDER, EDITABLE, OPEN_STATES, Application, ApplicationDocument, ApplicationEvent,
     ApplicationState as S, Category, EventVisibility, HonoraryMember, HonoraryStatus, MemberStatus,
     MembershipCounter, Organization, OrganizationTopic,
 )
@@ -233,6 +234,7 @@ def remove_document(document, actor):
         return
     audit.record("application.document_removed", application, actor=actor,
                  details={"document": document.original_name})
+    uploads.delete_stored_file(DOCUMENTS_FOLDER, document.stored_name)  # unless another row names it
     db.session.commit()
 
 
@@ -421,34 +423,78 @@ def honorary_holder(honorary):
     return certificates.Holder("honorary_member", honorary.id, honorary.user.name, None, affiliation[:300])
 
 
-def membership_certificate(organization, actor):
-    """The organization's valid membership certificate (made now for members approved before certificates existed)."""
+def membership_certificate(organization):
+    """The organization's valid membership certificate, to download. Reads only: certificates are
+    issued on approval (and by `flask certificates backfill`), never by a download. MembershipError
+    says why there is none: not in good standing, not issued yet, or revoked (when and why)."""
     if not organization.in_good_standing:
         raise MembershipError(_("Only an active member has a valid membership certificate."))
-    certificate = certificates.issue("membership", membership_holder(organization), actor,
-                                     issued_on=organization.member_since)
-    db.session.commit()
-    return certificate
+    return _downloadable(certificate_of(organization))
 
 
-def honorary_certificate(user, actor):
+def honorary_certificate(user):
+    """The honorary member's valid certificate, to download (reads only; see membership_certificate)."""
     honorary = db.session.scalar(select(HonoraryMember).where(HonoraryMember.user_id == user.id))
     if honorary is None or not honorary.in_good_standing:
         raise MembershipError(_("There is no honorary membership certificate for this account."))
-    certificate = certificates.issue("honorary", honorary_holder(honorary), actor, issued_on=honorary.granted_on)
-    db.session.commit()
+    return _downloadable(certificates.holder_certificate("honorary", "honorary_member", honorary.id))
+
+
+def certificate_of(organization):
+    """The organization's membership certificate as it stands (valid, or revoked), or None."""
+    return certificates.holder_certificate("membership", "organization", organization.id)
+
+
+def _downloadable(certificate):
+    if certificate is None:
+        raise MembershipError(_("Your certificate has not been issued yet. The secretariat issues it; write to "
+                                "them if you need it now."))
+    if not certificate.is_valid:
+        raise MembershipError(certificates.revocation_notice(certificate))
     return certificate
 
 
 def reissue_membership_certificate(organization, actor):
-    """After a correction of the name: the old certificate is revoked, a new one issued."""
-    current = certificates.valid_certificate("membership", "organization", organization.id)
+    """After a correction of the name, or a revocation: the certificate is issued again and any
+    earlier one stays revoked."""
+    current = certificates.holder_certificate("membership", "organization", organization.id)
     if current is None:
         certificate = certificates.issue("membership", membership_holder(organization), actor)
     else:
         certificate = certificates.reissue(current, membership_holder(organization), actor)
     db.session.commit()
     return certificate
+
+
+def backfill_certificates(actor=None, organization_ids=None, honorary_ids=None):
+    """Issue the certificates of active members and honorary members who never had one (granted
+    before certificates existed); a revoked certificate stays revoked. One commit per certificate,
+    so a long run can be stopped and run again. Returns the certificates issued. `organization_ids`,
+    `honorary_ids`: only these (the demo)."""
+    organizations = select(Organization).where(Organization.status == MemberStatus.ACTIVE, ~_has_certificate(
+        "membership", "organization", Organization.id)).order_by(Organization.id)
+    honorary = select(HonoraryMember).where(HonoraryMember.status == MemberStatus.ACTIVE, ~_has_certificate(
+        "honorary", "honorary_member", HonoraryMember.id)).order_by(HonoraryMember.id)
+    if organization_ids is not None:
+        organizations = organizations.where(Organization.id.in_(organization_ids))
+    if honorary_ids is not None:
+        honorary = honorary.where(HonoraryMember.id.in_(honorary_ids))
+    issued = []
+    for organization_id in db.session.scalars(organizations.with_only_columns(Organization.id)).all():
+        organization = db.session.get(Organization, organization_id)
+        issued.append(certificates.issue("membership", membership_holder(organization), actor,
+                                         issued_on=organization.member_since))
+        db.session.commit()
+    for honorary_id in db.session.scalars(honorary.with_only_columns(HonoraryMember.id)).all():
+        member = db.session.get(HonoraryMember, honorary_id)
+        issued.append(certificates.issue("honorary", honorary_holder(member), actor, issued_on=member.granted_on))
+        db.session.commit()
+    return issued
+
+
+def _has_certificate(kind, holder_type, holder_id):
+    return select(Certificate.id).where(Certificate.kind == kind, Certificate.holder_type == holder_type,
+                                        Certificate.holder_id == holder_id).exists()
 
 
 # --- Honorary members ----------------------------------------------------------

@@ -19,6 +19,8 @@ from ..members.standing import in_good_standing
 EXPIRY_WARNING_DAYS = 90  # signed MOUs expiring within this many days are flagged
 
 
+DOCUMENT_FOLDER = "mous"  # where signed documents are stored (gosmart.uploads)
+
 class MouState(StrEnum):
     """What the secretariat recorded."""
 
@@ -106,8 +108,9 @@ class Mou(db.Model):
     renews_id: Mapped[int | None] = mapped_column(ForeignKey("mous.id"), index=True)
     # The assembly or meeting at which it was signed, if any.
     assembly_id: Mapped[int | None] = mapped_column(ForeignKey("assemblies.id"), index=True)
-    # The signed document, stored by gosmart.uploads under a generated name.
-    document_stored_name: Mapped[str | None] = mapped_column(String(100), unique=True)
+    # The signed document, stored by gosmart.uploads under its content's name.
+    document_stored_name: Mapped[str | None] = mapped_column(String(100), index=True,
+                                                              info={"stored_file": DOCUMENT_FOLDER})
     document_name: Mapped[str | None] = mapped_column(String(255))
     document_size: Mapped[int | None] = mapped_column(Integer)
     document_sha256: Mapped[str | None] = mapped_column(String(64))

@@ -19,9 +19,7 @@ from ..members.forms import country_name
 from ..permissions import public, roles_required
 from . import bp, services
 from .forms import MouForm, MouQueryForm, SignForm, TerminateForm
-from .models import Mou, is_secretariat
-
-DOCUMENT_FOLDER = "mous"
+from .models import DOCUMENT_FOLDER, Mou, is_secretariat
 
 
 def _today():
@@ -107,30 +105,24 @@ def _mou_form(mou=None):
 
 
 def _save(form, mou):
-    """Create (mou is None) or update from a submitted form. The document is stored
-    first and removed again if the service refuses: a refusal leaves no file behind."""
+    """Create (mou is None) or update from a submitted form. The document is stored with the
+    MOU's row, in one transaction: a refusal rolls both back and leaves no file behind."""
     if form.validate_on_submit():
-        document = None
         try:
+            document = None
             if form.document.data:
                 document = uploads.store_upload(form.document.data, uploads.MOU_DOCUMENT, DOCUMENT_FOLDER)
             if mou is None:
-                saved, replaced = services.record(form.to_data(), _user(), _today(), document), None
+                saved = services.record(form.to_data(), _user(), _today(), document)
             else:
-                saved, replaced = mou, services.amend(mou, form.to_data(), _user(), _today(), document)
+                saved = mou
+                services.amend(mou, form.to_data(), _user(), _today(), document)
         except uploads.UploadRefused as error:
             form.document.errors.append(str(error))
         except services.MouError as error:
-            if document is not None:
-                uploads.delete_stored_file(DOCUMENT_FOLDER, document.stored_name)
+            db.session.rollback()
             _show_errors(form, error)
-        except Exception:
-            if document is not None:
-                uploads.delete_stored_file(DOCUMENT_FOLDER, document.stored_name)
-            raise
         else:
-            if replaced:
-                uploads.delete_stored_file(DOCUMENT_FOLDER, replaced)
             flash(_("“%(title)s” is saved.", title=saved.title), "success")
             return redirect_to(url_for("mou.detail", mou_id=saved.id))
     status = 422 if form.errors or form.form_errors else 200

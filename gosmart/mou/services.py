@@ -1,8 +1,8 @@
 """Recording MOUs: record, amend, sign, terminate; the list, its filters and the renewal chain.
 
 Every rule is checked here, before anything is written; each change is one transaction
-with its audit entry. The caller stores an uploaded document first and deletes it again
-if the service refuses (see routes.py), so a refusal leaves neither a row nor a file."""
+with its audit entry. The caller stores an uploaded document first, in the same transaction
+(gosmart.uploads), and rolls back if the service refuses: a refusal leaves neither a row nor a file."""
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -11,14 +11,14 @@ from flask_babel import gettext as _
 from sqlalchemy import extract, literal, or_, select, update
 from sqlalchemy.orm import aliased, contains_eager
 
-from .. import audit
+from .. import audit, uploads
 from ..assemblies.models import Assembly
 from ..audit import utcnow
 from ..extensions import db
 from ..members.models import Organization
 from ..queries import contains
 from .models import (
-    EXPIRY_WARNING_DAYS, Mou, MouSignatory, MouState, MouStatus, Party, Visibility, is_secretariat,
+    DOCUMENT_FOLDER, EXPIRY_WARNING_DAYS, Mou, MouSignatory, MouState, MouStatus, Party, Visibility, is_secretariat,
 )
 
 MAX_SIGNATORIES = 10
@@ -160,26 +160,25 @@ def record(data, actor, today, document=None):
 
 
 def amend(mou, data, actor, today, document=None):
-    """Save the secretariat's changes. Returns the stored name of a replaced document,
-    for the caller to delete once this is committed."""
+    """Save the secretariat's changes; a replaced document goes in the same commit."""
     errors = check(data, today, mou)
     if errors:
         raise MouError(errors)
     changed = _apply(mou, data)
-    previous = None
     if document is not None:
         previous = _attach(mou, document)
+        if previous and previous != document.stored_name:
+            uploads.delete_stored_file(DOCUMENT_FOLDER, previous)
         changed.append("document")
     if not changed:
         db.session.rollback()
-        return None
+        return
     mou.updated_at = utcnow()
     details = {"changed": changed}
     if document is not None:
         details.update(document=document.original_name, sha256=document.sha256)
     audit.record("mou.updated", mou, actor=actor, details=details)
     db.session.commit()
-    return previous
 
 
 def _guarded_state_change(mou, seen, values):

@@ -175,7 +175,7 @@ def test_the_secretariat_works_the_queue_records_an_mou_creates_an_assembly_and_
     assert re.fullmatch(r"GS-CERT-\d{4}-\d{6}", serial)
     pdf = pypdf.PdfReader(io.BytesIO(open(download.value.path(), "rb").read()))
     text = "".join(p.extract_text() for p in pdf.pages)
-    code = re.search(r"/verify/([A-Za-z0-9_-]+)", re.sub(r"\s+", "", text)).group(1)
+    code = re.search(r"[0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){3}", text).group(0)  # printed to be typed
     assert_clean(taipei)
 
     # ... and the secretariat revokes it, with the reason.
@@ -202,6 +202,21 @@ def test_the_secretariat_works_the_queue_records_an_mou_creates_an_assembly_and_
     expect(visitor.locator("dl")).to_contain_text(serial)
     expect(visitor.locator("dl")).to_contain_text("Taipei City")
     visit(visitor, "verify-revoked")
+
+    # Taipei City sees that it was revoked and why; no download issues another behind its back.
+    taipei.reload()
+    expect(taipei.get_by_text("Issued for the test of the revocation")).to_be_visible()
+    expect(taipei.get_by_role("link", name="Download the membership certificate (PDF)")).to_have_count(0)
+    assert_clean(taipei)
+
+    # Only the secretariat's reissue makes a new one.
+    page.goto("/members/?q=Taipei")
+    page.locator("#member_table").get_by_role("link", name="Taipei City", exact=True).click()
+    expect(page.get_by_role("heading", name="Membership certificate")).to_be_visible()
+    page.get_by_role("button", name="Issue the membership certificate again").click()
+    expect(page.get_by_text("is issued; any earlier one is revoked")).to_be_visible()
+    taipei.reload()
+    expect(taipei.get_by_role("link", name="Download the membership certificate (PDF)")).to_be_visible()
 
 
 def test_the_secretariat_drafts_approves_and_publishes_minutes(page, live_server):

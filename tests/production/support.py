@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from html import unescape
 from pathlib import Path
 
@@ -100,6 +101,19 @@ class Browser:
 
     def post(self, url, data, **kwargs):
         return self.request(url, data=data, **kwargs)
+
+    def post_files(self, url, data, files, **kwargs):
+        """A multipart/form-data POST: `files` maps a field to (filename, bytes)."""
+        boundary = f"----gosmart{uuid.uuid4().hex}"
+        body = bytearray()
+        for name, value in data.items():
+            body += (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n').encode()
+        for name, (filename, content) in files.items():
+            body += (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                     "Content-Type: application/octet-stream\r\n\r\n").encode() + content + b"\r\n"
+        body += f"--{boundary}--\r\n".encode()
+        return self.request(url, data=bytes(body), headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}", **kwargs.pop("headers", {})}, **kwargs)
 
     def csrf_token(self, url):
         page = self.get(url)

@@ -10,12 +10,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from flask_migrate import upgrade
+from PIL import Image
 from sqlalchemy import func, select
 
 from gosmart.assemblies.models import Assembly, Registration
 from gosmart.certificates.models import BulkJob, Certificate
 from gosmart.checkin.models import CheckInScan
 from gosmart.extensions import db
+from gosmart.members.models import Organization
+from gosmart.uploads import FileBlob
 
 from . import support
 from .conftest import add_assembly, committed, setup_app
@@ -26,25 +29,29 @@ LOGIN_LIMIT = 8  # per minute and client address, for these instances
 @pytest.fixture(scope="module")
 def deployment(postgres_url, shared_redis, tmp_path_factory):
     """README "Deploying", several hosts: a fresh database, `flask db upgrade`, two gunicorn
-    instances with gunicorn.conf.py and a worker — and the demo, loaded while they start."""
+    instances with gunicorn.conf.py and a worker — and the demo, loaded while they start. Each
+    process has an instance directory of its own, as on hosts that share no storage: the files
+    are in the database."""
     redis_url, redis_client = shared_redis
     logs = support.log_dir("two-instances")
     instance = tmp_path_factory.mktemp("deployment-instance")
     url = support.create_database(postgres_url, "gosmart_production")
-    app = setup_app(url, instance)
-    env = support.app_env(support.plain_url(url), redis_url, instance, LOGIN_RATE_LIMIT=f"{LOGIN_LIMIT} per minute")
+    app = setup_app(url, instance / "setup")
+    env = support.app_env(support.plain_url(url), redis_url, instance / "worker",
+                          LOGIN_RATE_LIMIT=f"{LOGIN_LIMIT} per minute")
     running = {}
     try:
         with app.app_context():
             upgrade()
-            running.update(a=support.gunicorn("web-a", env, logs), b=support.gunicorn("web-b", env, logs),
+            running.update(a=support.gunicorn("web-a", dict(env, GOSMART_INSTANCE_DIR=str(instance / "web-a")), logs),
+                           b=support.gunicorn("web-b", dict(env, GOSMART_INSTANCE_DIR=str(instance / "web-b")), logs),
                            worker=support.worker("worker-1", env, logs))
             result = app.test_cli_runner().invoke(args=["demo", "load"])
             assert result.exit_code == 0, result.output
             db.session.remove()
         support.wait_ready(running["a"])
         support.wait_ready(running["b"])
-        running.update(env=env, logs=logs, app=app, redis=redis_client)
+        running.update(env=env, logs=logs, app=app, redis=redis_client, instance=instance)
         yield running  # a test may replace the worker: the one running at the end is stopped
     finally:
         for process in running.values():
@@ -269,3 +276,35 @@ def test_a_worker_killed_mid_job_is_resumed_and_nothing_is_done_twice(deployment
     assert len(set(serials)) == attendees
     assert len(_zip_names(staff, a, assembly_id, job_id)) == attendees
     assert "queued again" in deployment["worker"].log_tail(400)
+
+
+def test_an_upload_to_one_instance_is_served_by_the_other_with_no_shared_directory(deployment):
+    """Files live in the database (FILE_STORAGE=database, the default): a logo uploaded through A
+    is served by B, a bulk job's ZIP made by the worker by both, and no instance wrote a file."""
+    a, b = _bases(deployment)
+    logo = _png(seed=uuid.uuid4().bytes)
+    representative = support.Browser()
+    representative.login(a, "taipei@demo.gosmart.org")
+    token = representative.csrf_token(f"{a}/my-organization")
+    uploaded = representative.post_files(f"{a}/my-organization/logo", {"csrf_token": token}, {"logo": ("logo.png", logo)})
+    assert uploaded.status in (302, 303), uploaded.text[:2000]
+    organization_id = committed(deployment["app"], lambda: db.session.scalar(
+        select(Organization.id).where(Organization.name == "Taipei City")))
+    for base in (b, a):
+        served = representative.get(f"{base}/directory/{organization_id}/logo")
+        assert served.status == 200 and served.body == logo, base
+        assert served.headers["Content-Disposition"].startswith("attachment")
+        assert served.headers["X-Content-Type-Options"] == "nosniff"
+        assert "sandbox" in served.headers["Content-Security-Policy"]
+    stored = committed(deployment["app"], lambda: db.session.scalar(select(func.count()).select_from(FileBlob)))
+    assert stored >= 1
+    written = [p for p in deployment["instance"].rglob("*") if p.is_file() and "uploads" in p.parts]
+    assert written == [], written
+
+
+def _png(seed):
+    """A small PNG whose pixels come from `seed` (a logo no earlier run stored)."""
+    out = io.BytesIO()
+    image = Image.frombytes("RGB", (4, 4), (seed * 4)[:48])
+    image.save(out, "PNG")
+    return out.getvalue()

@@ -80,6 +80,8 @@ def test_hostile_text_in_every_field_that_reaches_a_pdf_fetches_and_embeds_nothi
         w.registrations[key].title = hostile(port, f"title-{key}")[:200]
     db.session.commit()
     secretariat = w.client("secretariat")
+    # The secretariat issues the membership certificate again, with the name as it is now.
+    assert secretariat.post(f"/members/{w.org_a.id}/certificate", data={}).status_code == 303
 
     pdfs = {
         "membership certificate": w.client("rep_a").get("/my-organization/certificate.pdf"),

@@ -1,8 +1,8 @@
 """Uploads through the HTTP routes (tests/test_uploads.py covers the module): too large
 (413), a wrong type whatever the name says (HTML or SVG renamed .pdf/.png, a PDF with a
 script), a path in the filename; and every download is an attachment, never sniffed."""
+import hashlib
 import io
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -13,7 +13,7 @@ from gosmart.members.models import ApplicationDocument
 from gosmart.mou.models import Mou
 
 from ..test_uploads import PNG, minimal_pdf
-from .world import PDF, Writes
+from .world import PDF, Writes, everything_stored
 
 HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>'
@@ -22,8 +22,7 @@ POLYGLOT = PDF[:-6] + HTML + b"\n%%EOF\n"  # a PDF trailer after HTML: not what 
 
 
 def files(app):
-    root = Path(app.config["INSTANCE_DIR"]).parent
-    return {p for p in root.rglob("*") if p.is_file()}
+    return everything_stored(app)
 
 
 def document_count():
@@ -96,10 +95,9 @@ def test_a_path_in_the_filename_stays_a_name_and_the_file_lands_in_the_upload_fo
                            data={"document": (io.BytesIO(PDF), name)}, content_type="multipart/form-data")
     assert response.status_code == 303
     document = db.session.scalars(select(ApplicationDocument).order_by(ApplicationDocument.id.desc())).first()
-    added = files(app) - before
-    folder = Path(app.config["UPLOAD_DIR"]) / "applications"
-    assert added == {folder / document.stored_name}
-    assert uploads.STORED_NAME.match(document.stored_name)
+    # Named by its content, nowhere on disk: the same bytes as the world's documents, stored once.
+    assert document.stored_name == hashlib.sha256(PDF).hexdigest() + ".pdf"
+    assert files(app) == before and uploads.read_stored_file("applications", document.stored_name) == PDF
     assert "/" not in document.original_name and "\\" not in document.original_name
     assert ".." not in document.original_name.replace("...", "") and "\x00" not in document.original_name
     assert document.original_name.endswith(".pdf") and "\u202e" not in document.original_name

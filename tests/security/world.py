@@ -14,6 +14,8 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
+from pathlib import Path
+
 from sqlalchemy import event, select, text
 from sqlalchemy import inspect as sa_inspect
 from werkzeug.datastructures import FileStorage
@@ -232,7 +234,8 @@ def _certificate(world, endpoint):
 
 
 def _code(world, endpoint):
-    return [_c("verification code", EVERYONE, code=world.certificate.verification_code)]
+    return [_c("verification code", EVERYONE, code=world.certificate.verification_code),
+            _c("verification code as printed", EVERYONE, code=world.membership_certificate.printed_code)]
 
 
 def _token(world, endpoint):
@@ -384,7 +387,17 @@ class World:
             kind="honorary", serial="GS-CERT-2019-000001", verification_code=secrets.token_urlsafe(24),
             holder_type=holder.type, holder_id=holder.id, holder_name=holder.name, subject=holder.subject,
             issued_on=date(2019, 6, 19), sha256=stored.sha256, stored_name=stored.stored_name)
-        db.session.add_all([self.certificate, CertificateCounter(year=2019, last_number=1)])
+        # Organization A's membership certificate, with a code of today's form (the honorary one
+        # above has one of before: 32 characters of base 64). Downloads only read them.
+        holder = members.membership_holder(self.org_a)
+        stored = uploads.store_bytes(PDF, "pdf", "certificates")
+        self.membership_certificate = Certificate(
+            kind="membership", serial="GS-CERT-2019-000002", verification_code="7KQ2M9XD4HTRWB3N",
+            holder_type=holder.type, holder_id=holder.id, holder_name=holder.name, holder_name_local=holder.name_local,
+            subject=str(holder.subject), issued_on=date(2019, 1, 1), sha256=stored.sha256,
+            stored_name=stored.stored_name)
+        db.session.add_all([self.certificate, self.membership_certificate,
+                            CertificateCounter(year=2019, last_number=2)])
 
     def _applications(self, make_user):
         data = {"name": "Kaohsiung City", "country": "TW", "contact_name": "Ms. Lee",
@@ -567,8 +580,16 @@ class WorldTemplate:
 
 
 def stored_files(app):
+    """The files under UPLOAD_DIR (FILE_STORAGE=directory; the `files` table is a table like any other)."""
     folder = app.config["UPLOAD_DIR"]
     return {p for p in folder.rglob("*") if p.is_file()} if folder.exists() else set()
+
+
+def everything_stored(app):
+    """Every file under the test instance's directory and every file in the database."""
+    root = Path(app.config["INSTANCE_DIR"]).parent
+    on_disk = {str(p) for p in root.rglob("*") if p.is_file()}
+    return on_disk | {f"files:{sha}" for sha in db.session.scalars(select(uploads.FileBlob.sha256))}
 
 
 # --- Watching writes ------------------------------------------------------------------------
