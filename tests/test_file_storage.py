@@ -92,7 +92,7 @@ def test_a_download_is_streamed_a_slice_at_a_time(app, monkeypatch):
         event.remove(db.engine, "before_cursor_execute", watch)
     assert body == data
     assert len(statements) == 3 and all("substr" in s.lower() for s in statements)
-    assert response.headers["Content-Disposition"] == "attachment; filename=bulk.zip"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="bulk.zip"'
     assert response.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
 
 

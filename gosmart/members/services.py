@@ -221,20 +221,22 @@ def remove_document(document, actor):
     application = document.application
     if not application.can_edit(actor):
         raise MembershipError(_("Documents can only be removed while the application can be changed."))
-    # The count first, guarded on the state: a removal racing the submission changes nothing submitted.
+    # Locks in the order an upload takes them (the file, then the application), so that a removal
+    # and an upload of the same content at the same moment cannot deadlock.
+    removed = db.session.execute(delete(ApplicationDocument).where(ApplicationDocument.id == document.id)).rowcount
+    if removed != 1:  # removed meanwhile (a double click): nothing to give back
+        db.session.rollback()
+        return
+    uploads.delete_stored_file(DOCUMENTS_FOLDER, document.stored_name)  # unless another row names it
+    # The count guarded on the state: a removal racing the submission changes nothing submitted.
     released = db.session.execute(update(Application).where(
         Application.id == application.id, Application.state.in_([str(s) for s in EDITABLE]),
         Application.document_count > 0).values(document_count=Application.document_count - 1)).rowcount
     if released != 1:
         db.session.rollback()
         raise MembershipError(_("Documents can only be removed while the application can be changed."))
-    removed = db.session.execute(delete(ApplicationDocument).where(ApplicationDocument.id == document.id)).rowcount
-    if removed != 1:  # removed meanwhile (a double click): nothing to give back
-        db.session.rollback()
-        return
     audit.record("application.document_removed", application, actor=actor,
                  details={"document": document.original_name})
-    uploads.delete_stored_file(DOCUMENTS_FOLDER, document.stored_name)  # unless another row names it
     db.session.commit()
 
 
