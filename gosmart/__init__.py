@@ -2,7 +2,7 @@
 import os
 import re
 
-from flask import Flask, g, render_template, request
+from flask import g, render_template, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -20,6 +20,7 @@ from .assemblies import bp as assemblies_bp
 from .auth import bp as auth_bp
 from .certificates import bp as certificates_bp
 from .checkin import bp as checkin_bp
+from .core import transaction
 from .demo import demo_cli
 from .directory import bp as directory_bp
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate, render_migration_item
@@ -53,7 +54,7 @@ def create_app(config=None):
     config.CONFIGS, or None for $GOSMART_ENV (development by default)."""
     if config is None or isinstance(config, str):
         config = CONFIGS[config or os.environ.get("GOSMART_ENV", "development")]
-    app = Flask(__name__, template_folder="../templates", static_folder="../static",
+    app = transaction.App(__name__, template_folder="../templates", static_folder="../static",
                 instance_path=str(config.INSTANCE_DIR))
     app.config.from_object(config)
     if config is ProductionConfig or issubclass(config, ProductionConfig):
