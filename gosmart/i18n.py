@@ -175,6 +175,7 @@ def script_messages():
         "400": _("The form expired. Please reload the page and try again."),
         "error": _("Something went wrong (error %(status)s). Please try again.", status="{status}"),
         "offline": _("The server cannot be reached. Check the connection and try again."),
+        "unsaved": _("What you typed on this page is not saved yet. Leave the page and lose it?"),
     }
 
 

@@ -382,8 +382,8 @@ def test_a_new_visitor_switches_to_chinese_and_applies_in_chinese(client, outbox
     client.post_form(link, page=link)
     application = db.session.scalar(select(Application))
     url = f"/applications/{application.id}"
-    client.post_form(f"{url}/documents", {"document": (io.BytesIO(PDF), "letter.pdf")}, page=f"{url}/edit",
-                     content_type="multipart/form-data")
+    client.post_form(f"{url}/edit", dict(CITY_FORM, action="save", document=(io.BytesIO(PDF), "letter.pdf")),
+                     page=f"{url}/edit", content_type="multipart/form-data")
     submitted = client.post_form(f"{url}/edit", dict(CITY_FORM, action="submit"), page=f"{url}/edit")
     assert submitted.status_code == 303, submitted.get_data(as_text=True)[:2000]
     mine = client.get("/my-applications").get_data(as_text=True)

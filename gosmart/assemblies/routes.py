@@ -8,7 +8,7 @@ from flask_login import current_user
 from ..auth.models import Role
 from ..csvexport import csv_response
 from ..extensions import db
-from ..htmx import redirect_to, render
+from ..htmx import redirect_to, render, same_page
 from ..permissions import roles_required
 from . import bp, services
 from .forms import (
@@ -172,8 +172,10 @@ def cancel_registration(assembly_id, registration_id):
             flash(str(error), "error")
         else:
             flash(_("The registration of %(name)s is cancelled.", name=registration.name), "info")
-    if request.form.get("back") == "list":  # cancelled from the secretariat's list: back to it
-        return redirect_to(url_for("assemblies.registrations", assembly_id=assembly.id))
+    # Cancelled from the secretariat's list: back to it, with its filters.
+    back = same_page(request.form.get("back"), url_for("assemblies.registrations", assembly_id=assembly.id))
+    if back:
+        return redirect_to(back)
     return redirect_to(url_for("assemblies.detail", assembly_id=assembly.id) + "#registrations")
 
 

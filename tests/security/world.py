@@ -102,8 +102,7 @@ def _c(label, visible, query=None, **values):
 
 
 # Routes that act on an application only its applicant may change.
-APPLICANT_ONLY = {"members.application_edit", "members.application_withdraw", "members.document_upload",
-                  "members.document_delete"}
+APPLICANT_ONLY = {"members.application_edit", "members.application_withdraw"}
 
 
 # Which submitted application each review action takes (so that one does not undo another).
