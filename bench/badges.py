@@ -2,9 +2,10 @@
 
     .venv/bin/python -m bench.badges 200 1000
 
-Builds a throwaway SQLite database, then renders the sheet the way the application does
-(`gosmart.assemblies.services.badges_pdf`) and prints wall-clock seconds, CPU seconds of
-this process (user + system) and the number of pages, one line per size."""
+Builds a throwaway SQLite database, then renders the sheet the way the task worker does
+(`gosmart.assemblies.badges.sheet_pdf`; before it, `services.badges_pdf` in the request) and
+prints wall-clock seconds, CPU seconds of this process (user + system), the pages and the size,
+one line per size."""
 import argparse
 import os
 import resource
@@ -28,12 +29,16 @@ def _cpu():
     return usage.ru_utime + usage.ru_stime + children.ru_utime + children.ru_stime
 
 
+_built = iter(range(1, 1_000_000))
+
+
 def build(n):
     from gosmart.assemblies.models import Assembly, Registration
     from gosmart.extensions import db
     from gosmart.members.models import Category, Organization
 
     now = datetime.now(timezone.utc)
+    run = next(_built)  # the same size may be measured again
     assembly = Assembly(kind="general_assembly", title=f"General Assembly of {n}", timezone="Asia/Taipei",
                         starts_at=now + timedelta(days=20), ends_at=now + timedelta(days=20, hours=8),
                         venue="TICC", city="Taipei", capacity=n, registration_opens_at=now - timedelta(days=1),
@@ -43,25 +48,34 @@ def build(n):
     for i in range(max(1, n // 3)):
         name, local = ORGANIZATIONS[i % len(ORGANIZATIONS)]
         organizations.append(Organization(name=f"{name} {i}", name_local=local, country="TW",
-                                          category=Category.CITY, membership_number=f"GS-{n}-{i:04d}"))
+                                          category=Category.CITY, membership_number=f"GS-{run}-{i:04d}"))
     db.session.add_all(organizations)
     db.session.flush()
     db.session.add_all(Registration(
         assembly_id=assembly.id, organization_id=organizations[(i // 3) % len(organizations)].id if i % 7 else None,
-        name=f"{NAMES[i % len(NAMES)]} {i}", email=f"d{n}-{i}@example.org", role=ROLES[i % len(ROLES)],
+        name=f"{NAMES[i % len(NAMES)]} {i}", email=f"d{run}-{i}@example.org", role=ROLES[i % len(ROLES)],
         state="confirmed", checkin_token=secrets.token_urlsafe(24)) for i in range(n))
     db.session.commit()
     return assembly
 
 
+def render(assembly):
+    """The sheet as the task worker makes it (the registrations loaded, the chunks, the join)."""
+    try:
+        from gosmart.assemblies import badges
+    except ImportError:  # before the worker made the sheets: one render in the web request
+        from gosmart.assemblies import services
+        return services.badges_pdf(assembly)
+    return badges.sheet_pdf(assembly, badges.confirmed(assembly))
+
+
 def measure(n):
-    from gosmart.assemblies import services
     from gosmart.extensions import db
 
     assembly = build(n)
     db.session.expire_all()
     wall, cpu = time.perf_counter(), _cpu()
-    pdf = services.badges_pdf(assembly)
+    pdf = render(assembly)
     wall, cpu = time.perf_counter() - wall, _cpu() - cpu
     from pypdf import PdfReader
     import io

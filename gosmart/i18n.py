@@ -9,6 +9,7 @@ flask_babel.force_locale.
 """
 import os
 import tempfile
+import unicodedata
 from functools import cache
 from urllib.parse import urlsplit
 
@@ -179,7 +180,21 @@ def script_messages():
     }
 
 
-JINJA_FILTERS = {"day": format_day, "clock": format_clock, "moment": format_moment, "number": format_count}
+def text_direction(text):
+    """"rtl" when the first letter of `text` is of a right-to-left script (Arabic, Hebrew, …),
+    else "ltr": HTML's dir="auto", which WeasyPrint does not know. For dir="…" on a name in a
+    PDF, so that "محمد الأحمد" or "דוד כהן 2" reads in its own order whatever surrounds it."""
+    for char in text or "":
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
+
+
+JINJA_FILTERS = {"day": format_day, "clock": format_clock, "moment": format_moment, "number": format_count,
+                 "direction": text_direction}
 
 
 # --- WTForms' own messages ("This field is required.") ------------------------------

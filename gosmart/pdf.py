@@ -7,6 +7,8 @@ HTML that may carry user text must never reach it. Every resource WeasyPrint loa
 (images, stylesheets, @import, fonts, SVG references, attachments) goes through the
 fetcher given here.
 """
+import base64
+import io
 import mimetypes
 import os
 import signal
@@ -15,7 +17,8 @@ from urllib.parse import unquote, urlsplit
 
 import segno
 from flask import current_app, render_template
-from weasyprint import HTML
+from PIL import Image
+from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 from werkzeug.security import safe_join
 
@@ -33,22 +36,43 @@ def render_pdf(template_name, **context):
     return html_to_pdf(render_template(template_name, **context))
 
 
-def html_to_pdf(html, url_fetcher=None, timeout=None):
+def html_to_pdf(html, url_fetcher=None, timeout=None, stylesheets=None, font_config=None):
     """PDF bytes of trusted HTML, with the static-only fetcher and the time limit.
 
+    Documents made in a series (pages of one sheet) share `stylesheets` (CSS objects made by
+    `stylesheet()`) and `font_config`, so that fonts are looked up and CSS parsed once.
     Needs an app context (for the defaults); the render itself does not."""
     app = current_app._get_current_object()
     fetcher = url_fetcher or StaticOnlyFetcher.for_app(app)
     if timeout is None:
         timeout = app.config.get("PDF_RENDER_TIMEOUT", 20)
     document = HTML(string=html, base_url=fetcher.base_url, url_fetcher=fetcher)
-    return _within(timeout, document.write_pdf)
+    return _within(timeout, lambda: document.write_pdf(stylesheets=stylesheets, font_config=font_config))
+
+
+def stylesheet(css, font_config=None):
+    """A parsed stylesheet of trusted CSS for `html_to_pdf`, loading only what the fetcher allows."""
+    fetcher = StaticOnlyFetcher.for_app(current_app._get_current_object())
+    return CSS(string=css, base_url=fetcher.base_url, url_fetcher=fetcher, font_config=font_config)
 
 
 def qr_svg_data_uri(text, scale=4):
     """A QR code of `text` as an SVG data: URI, for <img src="{{ qr }}"> in PDFs."""
     # micro=False: segno picks a Micro QR for short text, which most phones cannot read.
     return segno.make(text, micro=False).svg_data_uri(scale=scale)
+
+
+def qr_png_data_uri(text, mask=None):
+    """A QR code of `text` as a PNG of one pixel per module (with its quiet zone of four), for an
+    <img> drawn with `image-rendering: pixelated`: one small image instead of a vector drawing,
+    for sheets of hundreds of codes. Pillow writes the PNG. `mask` fixes the mask pattern, which
+    spares segno trying all eight (two thirds of its time); any mask decodes."""
+    qr = segno.make(text, micro=False, mask=mask)
+    rows = [bytes(0 if dark else 255 for dark in row) for row in qr.matrix_iter(scale=1, border=4)]
+    image = Image.frombytes("L", (len(rows[0]), len(rows)), b"".join(rows)).convert("1")
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 class StaticOnlyFetcher(URLFetcher):

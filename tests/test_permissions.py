@@ -70,6 +70,8 @@ EXPECTED = {
     "assemblies.registrations": {R.SECRETARIAT},
     "assemblies.registrations_csv": {R.SECRETARIAT},
     "assemblies.badges": {R.SECRETARIAT},
+    "assemblies.badges_progress": {R.SECRETARIAT},
+    "assemblies.badge_sheet": {R.SECRETARIAT},
     # Minutes: everyone reads, the object rule (state and audience) decides which; the secretariat writes.
     "minutes.minutes_index": {PUBLIC},
     "minutes.minutes_detail": {PUBLIC},

@@ -261,19 +261,12 @@ def reissue_token(registration, actor):
     db.session.commit()
 
 
-# --- Tickets and badges ------------------------------------------------------------------
+# --- Tickets (badge sheets: badges.py) -----------------------------------------------------
 
 def ticket_pdf(registration):
     return render_pdf("pdf/ticket.html", registration=registration, assembly=registration.assembly,
                       qr=qr_svg_data_uri(registration.checkin_token))
 
-
-def badges_pdf(assembly):
-    registrations = db.session.scalars(select(Registration).where(
-        Registration.assembly_id == assembly.id, Registration.state == RS.CONFIRMED)
-        .order_by(Registration.organization_id, Registration.name)).all()
-    badges = [(r, qr_svg_data_uri(r.checkin_token)) for r in registrations]
-    return render_pdf("pdf/badges.html", assembly=assembly, badges=badges)
 
 
 def _notify(registration, template, **context):

@@ -122,7 +122,7 @@ def test_every_download_is_an_attachment_that_is_never_sniffed(app, world, fast_
         ("visitor", f"/mous/{w.mous['public'].id}/document"),
         ("secretariat", f"/checkin/{w.assembly.id}/certificates/{w.job.id}.zip"),
         ("secretariat", f"/certificates/{w.certificate.id}.pdf"),
-        ("secretariat", f"/assemblies/{w.assembly.id}/badges.pdf"),
+        ("secretariat", f"/assemblies/{w.assembly.id}/badges/{w.badge_sheet.id}.pdf"),
         ("rep_a", f"/assemblies/{w.assembly.id}/registrations/{w.registrations['a'].id}/ticket.pdf"),
         ("visitor", f"/minutes/{w.minutes['public'].id}.pdf"),
         ("rep_a", "/my-organization/certificate.pdf"),

@@ -19,7 +19,8 @@ from sqlalchemy import inspect as sa_inspect
 from werkzeug.datastructures import FileStorage
 
 from gosmart import uploads
-from gosmart.assemblies.models import Assembly, DoorAssignment, QuotaUse, Registration
+from gosmart.assemblies import badges
+from gosmart.assemblies.models import Assembly, BadgeSheet, DoorAssignment, QuotaUse, Registration
 from gosmart.auth import services as accounts
 from gosmart.auth.models import Role
 from gosmart.certificates.models import BulkJob, Certificate, CertificateCounter
@@ -160,6 +161,12 @@ def _job(world, endpoint):
             _c("bulk job under another assembly", NOBODY, assembly_id=world.other_assembly.id, job_id=world.job.id)]
 
 
+def _badge_sheet(world, endpoint):
+    return [_c("badge sheet", {"secretariat"}, assembly_id=world.assembly.id, sheet_id=world.badge_sheet.id),
+            _c("badge sheet under another assembly", NOBODY, assembly_id=world.other_assembly.id,
+               sheet_id=world.badge_sheet.id)]
+
+
 def _organization(world, endpoint):
     a, b, unlisted, suspended = world.org_a, world.org_b, world.org_unlisted, world.org_suspended
     if endpoint == "directory.logo":  # members see a logo their fellow members show
@@ -262,6 +269,7 @@ FACTORIES = {
     frozenset({"assembly_id"}): _assembly,
     frozenset({"assembly_id", "registration_id"}): _registration,
     frozenset({"assembly_id", "job_id"}): _job,
+    frozenset({"assembly_id", "sheet_id"}): _badge_sheet,
     frozenset({"organization_id"}): _organization,
     frozenset({"organization_id", "action"}): _organization_action,
     frozenset({"user_id"}): _user,
@@ -450,6 +458,10 @@ class World:
         self.job = BulkJob(label="Attendance", scope_type="assembly", scope_id=self.assembly.id, state="done",
                            total=1, done=1, zip_name=stored.stored_name, finished_at=NOW)
         db.session.add(self.job)
+        stored = uploads.store_bytes(PDF, "pdf", badges.FOLDER)
+        self.badge_sheet = BadgeSheet(assembly_id=self.assembly.id, state="done", total=4, done=4,
+                                      stored_name=stored.stored_name, finished_at=NOW)
+        db.session.add(self.badge_sheet)
         db.session.flush()
 
     def _mous(self):
