@@ -193,8 +193,15 @@ def text_direction(text):
     return "ltr"
 
 
+def bidi_isolate(text):
+    """`text` between FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE, for a name in a run of text
+    (a list of names): it keeps its own direction and its place. Without it, a Hebrew name next to an
+    Arabic one in "…, דוד כהן, محمد الأحمد, …" swap places, the comma between them with them."""
+    return f"\u2068{text}\u2069" if text else text
+
+
 JINJA_FILTERS = {"day": format_day, "clock": format_clock, "moment": format_moment, "number": format_count,
-                 "direction": text_direction}
+                 "direction": text_direction, "isolate": bidi_isolate}
 
 
 # --- WTForms' own messages ("This field is required.") ------------------------------
