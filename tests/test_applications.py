@@ -183,7 +183,7 @@ def test_submit_through_the_form_needs_every_required_answer(applicant, draft, c
 def upload(client, application, content, filename="letter.pdf", answers=CITY_FORM, **extra):
     """The application form's "Upload": the file goes with the answers."""
     url = f"/applications/{application.id}/edit"
-    return client.post_form(url, {"action": "save", **answers, "document": (io.BytesIO(content), filename), **extra},
+    return client.post_form(url, {"action": "upload", **answers, "document": (io.BytesIO(content), filename), **extra},
                             page=url, content_type="multipart/form-data")
 
 
@@ -293,6 +293,16 @@ def test_an_upload_saves_the_answers_typed_with_it_and_the_resubmission_carries_
     staff.login(secretariat.email)
     review = staff.get(f"/applications/{changes_requested.id}").get_data(as_text=True)
     assert "Air-quality sensors and a city dashboard" in review and "annex.pdf" in review
+
+
+def test_upload_without_a_file_saves_the_answers_and_asks_for_the_file(applicant, changes_requested, client):
+    client.login(applicant.email)
+    url = f"/applications/{changes_requested.id}/edit"
+    response = client.post_form(url, dict(INDUSTRY_FORM, solutions="Saved anyway", action="upload"), page=url)
+    assert response.status_code == 303
+    assert db.session.get(Application, changes_requested.id).answers["solutions"] == "Saved anyway"
+    page = client.get(url).get_data(as_text=True)
+    assert "Choose a file to upload." in page and "Your draft is saved." in page
 
 
 def test_a_file_chosen_and_submit_pressed_is_uploaded_and_submitted(applicant, client):

@@ -142,6 +142,8 @@ def application_edit(application_id):
         if messages:
             for message in messages:
                 flash(message, "success")
+            if request.form.get("action") == "upload" and form.document.data is None:
+                flash(_("Choose a file to upload."), "error")
             if submitting:
                 return redirect_to(url_for("members.application_detail", application_id=application.id))
             documents = "#documents" if len(messages) > 1 else ""  # a document was added or removed

@@ -36,7 +36,7 @@ def mou_form(**extra):
 
 
 # The application's answers, posted with its document (the form's "Upload" button).
-CITY_ANSWERS = {"name": "Kaohsiung City", "country": "TW", "action": "save"}
+CITY_ANSWERS = {"name": "Kaohsiung City", "country": "TW", "action": "upload"}
 
 
 # The three upload routes: (role, address, form data without the file, file field, refusal shown).
