@@ -61,7 +61,8 @@
   // requests that replace another part of the page.
   var baselines = new WeakMap();
   var pendingSaves = new WeakMap();
-  var submitting = null;
+  var pendingSubmits = new WeakMap();
+  var submitting = null;  // a form on its way to the server: leaving the page for its answer is fine
 
   function state(form) {
     var parts = [];
@@ -100,13 +101,17 @@
 
   watch(document);
   document.addEventListener("htmx:load", function (event) { watch(event.target); });
-  document.addEventListener("submit", function (event) { submitting = event.target; });
+  document.addEventListener("submit", function (event) {
+    if (!event.defaultPrevented) { submitting = event.target; }  // a plain POST (htmx's are below)
+  });
 
   document.addEventListener("htmx:beforeRequest", function (event) {
     var elt = event.detail.elt, target = event.detail.target;
     var form = elt && elt.closest ? elt.closest("form[data-unsaved-warning]") : null;
     if (form && elt.hasAttribute("data-saves-form")) {  // the autosave: what it sends becomes the saved state
       pendingSaves.set(event.detail.xhr, { form: form, state: state(form) });
+    } else if (form && elt === form) {  // the form itself is sent: its answer may send the page elsewhere
+      pendingSubmits.set(event.detail.xhr, form);
     }
     var lost = unsavedForms().filter(function (unsaved) {
       return !unsaved.contains(elt) && target && (target === unsaved || target.contains(unsaved));
@@ -114,6 +119,12 @@
     if (lost.length && !window.confirm(say("unsaved", "What you typed on this page is not saved yet. Leave the page and lose it?"))) {
       event.preventDefault();
     }
+  });
+  // Before htmx acts on the answer (an HX-Redirect leaves the page at once): a form the server
+  // accepted is no longer unsaved.
+  document.addEventListener("htmx:beforeOnLoad", function (event) {
+    var form = pendingSubmits.get(event.detail.xhr);
+    if (form && event.detail.xhr.status < 300) { submitting = form; }
   });
   document.addEventListener("htmx:afterRequest", function (event) {
     var saved = pendingSaves.get(event.detail.xhr);
