@@ -62,14 +62,19 @@ def qr_svg_data_uri(text, scale=4):
     return segno.make(text, micro=False).svg_data_uri(scale=scale)
 
 
+_GREYS = bytes([255, 0]) + bytes(254)  # a module's value (0 light, 1 dark) to its grey
+
+
 def qr_png_data_uri(text, mask=None):
     """A QR code of `text` as a PNG of one pixel per module (with its quiet zone of four), for an
     <img> drawn with `image-rendering: pixelated`: one small image instead of a vector drawing,
     for sheets of hundreds of codes. Pillow writes the PNG. `mask` fixes the mask pattern, which
     spares segno trying all eight (two thirds of its time); any mask decodes."""
-    qr = segno.make(text, micro=False, mask=mask)
-    rows = [bytes(0 if dark else 255 for dark in row) for row in qr.matrix_iter(scale=1, border=4)]
-    image = Image.frombytes("L", (len(rows[0]), len(rows)), b"".join(rows)).convert("1")
+    matrix = segno.make(text, micro=False, mask=mask).matrix  # rows of 0 (light) and 1 (dark)
+    size = len(matrix)
+    code = Image.frombytes("L", (size, size), b"".join(bytes(row).translate(_GREYS) for row in matrix))
+    image = Image.new("1", (size + 8, size + 8), 1)
+    image.paste(code.convert("1"), (4, 4))  # the quiet zone of four modules around it
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
