@@ -4,8 +4,8 @@
 
 Builds a throwaway SQLite database, then renders the sheet the way the task worker does
 (`gosmart.assemblies.badges.sheet_pdf`; before it, `services.badges_pdf` in the request) and
-prints wall-clock seconds, CPU seconds of this process (user + system), the pages and the size,
-one line per size."""
+prints wall-clock seconds, CPU seconds of this process (user + system), the pages, the size and
+the process's peak memory, one line per size."""
 import argparse
 import os
 import resource
@@ -105,8 +105,9 @@ def main(argv=None):
             measure(2)
             for n in args.sizes:
                 wall, cpu, pages, size = measure(n)
-                print(f"{n:5d} badges: {wall:6.1f} s wall, {cpu:6.1f} CPU-s, {pages} pages, {size / 1e6:.1f} MB",
-                      flush=True)
+                peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                print(f"{n:5d} badges: {wall:6.1f} s wall, {cpu:6.1f} CPU-s, {pages} pages, {size / 1e6:.1f} MB "
+                      f"(peak RSS of the process so far {peak:.0f} MB)", flush=True)
     return 0
 
 
