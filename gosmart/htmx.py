@@ -44,6 +44,18 @@ def redirect_to(location, status=303):
     return redirect(location, status)
 
 
+def same_page(target, page):
+    """`target` — the path and query a form sent back, e.g. of a filtered list — if it is on the
+    path `page`, else None: an action on a row returns to the list as the user left it (filters
+    and search typed in), and leads nowhere else."""
+    if not target or any(ord(c) < 0x20 or ord(c) == 0x7f for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or parts.path != page or "\\" in target:
+        return None
+    return target
+
+
 def full_page_load(location):
     """For a boosted request of a page whose own script must run (htmx swaps a boosted page in
     without running its scripts): the browser is told to load the page itself. None otherwise."""

@@ -9,6 +9,7 @@ flask_babel.force_locale.
 """
 import os
 import tempfile
+import unicodedata
 from functools import cache
 
 from babel import Locale
@@ -165,10 +166,32 @@ def script_messages():
         "400": _("The form expired. Please reload the page and try again."),
         "error": _("Something went wrong (error %(status)s). Please try again.", status="{status}"),
         "offline": _("The server cannot be reached. Check the connection and try again."),
+        "unsaved": _("What you typed on this page is not saved yet. Leave the page and lose it?"),
     }
 
 
-JINJA_FILTERS = {"day": format_day, "clock": format_clock, "moment": format_moment, "number": format_count}
+def text_direction(text):
+    """"rtl" when the first letter of `text` is of a right-to-left script (Arabic, Hebrew, …),
+    else "ltr": HTML's dir="auto", which WeasyPrint does not know. For dir="…" on a name in a
+    PDF, so that "محمد الأحمد" or "דוד כהן 2" reads in its own order whatever surrounds it."""
+    for char in text or "":
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
+
+
+def bidi_isolate(text):
+    """`text` between FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE, for a name in a run of text
+    (a list of names): it keeps its own direction and its place. Without it, a Hebrew name next to an
+    Arabic one in "…, דוד כהן, محمد الأحمد, …" swap places, the comma between them with them."""
+    return f"\u2068{text}\u2069" if text else text
+
+
+JINJA_FILTERS = {"day": format_day, "clock": format_clock, "moment": format_moment, "number": format_count,
+                 "direction": text_direction, "isolate": bidi_isolate}
 
 
 # --- WTForms' own messages ("This field is required.") ------------------------------

@@ -7,7 +7,9 @@ HTML that may carry user text must never reach it. Every resource WeasyPrint loa
 (images, stylesheets, @import, fonts, SVG references, attachments) goes through the
 fetcher given here.
 """
+import base64
 import hashlib
+import io
 import mimetypes
 import os
 import signal
@@ -23,7 +25,8 @@ from flask_login import current_user
 from limits import parse_many
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
-from weasyprint import HTML
+from PIL import Image
+from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.security import safe_join
@@ -111,22 +114,48 @@ def _spend(strategy, setting, who):
             raise TooManyRequests(retry_after=max(1, int(reset - time.time())))
 
 
-def html_to_pdf(html, url_fetcher=None, timeout=None):
+def html_to_pdf(html, url_fetcher=None, timeout=None, stylesheets=None, font_config=None):
     """PDF bytes of trusted HTML, with the static-only fetcher and the time limit.
 
+    Documents made in a series (pages of one sheet) share `stylesheets` (CSS objects made by
+    `stylesheet()`) and `font_config`, so that fonts are looked up and CSS parsed once.
     Needs an app context (for the defaults); the render itself does not."""
     app = current_app._get_current_object()
     fetcher = url_fetcher or StaticOnlyFetcher.for_app(app)
     if timeout is None:
         timeout = app.config.get("PDF_RENDER_TIMEOUT", 20)
     document = HTML(string=html, base_url=fetcher.base_url, url_fetcher=fetcher)
-    return _within(timeout, document.write_pdf)
+    return _within(timeout, lambda: document.write_pdf(stylesheets=stylesheets, font_config=font_config))
+
+
+def stylesheet(css, font_config=None):
+    """A parsed stylesheet of trusted CSS for `html_to_pdf`, loading only what the fetcher allows."""
+    fetcher = StaticOnlyFetcher.for_app(current_app._get_current_object())
+    return CSS(string=css, base_url=fetcher.base_url, url_fetcher=fetcher, font_config=font_config)
 
 
 def qr_svg_data_uri(text, scale=4):
     """A QR code of `text` as an SVG data: URI, for <img src="{{ qr }}"> in PDFs."""
     # micro=False: segno picks a Micro QR for short text, which most phones cannot read.
     return segno.make(text, micro=False).svg_data_uri(scale=scale)
+
+
+_GREYS = bytes([255, 0]) + bytes(254)  # a module's value (0 light, 1 dark) to its grey
+
+
+def qr_png_data_uri(text, mask=None):
+    """A QR code of `text` as a PNG of one pixel per module (with its quiet zone of four), for an
+    <img> drawn with `image-rendering: pixelated`: one small image instead of a vector drawing,
+    for sheets of hundreds of codes. Pillow writes the PNG. `mask` fixes the mask pattern, which
+    spares segno trying all eight (two thirds of its time); any mask decodes."""
+    matrix = segno.make(text, micro=False, mask=mask).matrix  # rows of 0 (light) and 1 (dark)
+    size = len(matrix)
+    code = Image.frombytes("L", (size, size), b"".join(bytes(row).translate(_GREYS) for row in matrix))
+    image = Image.new("1", (size + 8, size + 8), 1)
+    image.paste(code.convert("1"), (4, 4))  # the quiet zone of four modules around it
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 class StaticOnlyFetcher(URLFetcher):

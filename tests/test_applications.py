@@ -185,10 +185,11 @@ def test_submit_through_the_form_needs_every_required_answer(applicant, draft, c
 
 # --- Documents ---------------------------------------------------------------------
 
-def upload(client, application, content, filename="letter.pdf"):
-    url = f"/applications/{application.id}/documents"
-    return client.post_form(url, {"document": (io.BytesIO(content), filename)}, page=f"/applications/{application.id}/edit",
-                            content_type="multipart/form-data")
+def upload(client, application, content, filename="letter.pdf", answers=CITY_FORM, **extra):
+    """The application form's "Upload": the file goes with the answers."""
+    url = f"/applications/{application.id}/edit"
+    return client.post_form(url, {"action": "upload", **answers, "document": (io.BytesIO(content), filename), **extra},
+                            page=url, content_type="multipart/form-data")
 
 
 def test_documents_are_content_checked_and_limited_to_five(applicant, draft, client, app):
@@ -210,8 +211,8 @@ def test_documents_are_content_checked_and_limited_to_five(applicant, draft, cli
 def test_oversized_upload_gets_a_clear_answer(applicant, draft, client):
     client.login(applicant.email)
     response = upload(client, draft, b"%PDF-1.4\n" + b"0" * (10 * 1024 * 1024 + 10))
-    assert response.status_code == 303
-    assert "larger than 10 MB" in client.get(f"/applications/{draft.id}/edit").get_data(as_text=True)
+    assert response.status_code == 422
+    assert "larger than 10 MB" in response.get_data(as_text=True)
     assert count(ApplicationDocument) == 0
 
 
@@ -242,12 +243,152 @@ def test_another_applicant_cannot_see_or_change_my_application(applicant, draft,
     base = f"/applications/{draft.id}"
     for path in (base, base + "/edit", f"{base}/documents/{document.id}"):
         assert intruder.get(path).status_code == 404, path
-    for path in (base + "/edit", base + "/withdraw", base + "/documents", f"{base}/documents/{document.id}/delete"):
+    for path in (base + "/edit", base + "/withdraw"):
         assert intruder.post_form(path, {"name": "Hijacked", "country": "TW"}).status_code == 404, path
+    assert intruder.post_form(base + "/edit", {"name": "Hijacked", "country": "TW", "remove_document": document.id,
+                                               "document": (io.BytesIO(PDF), "x.pdf")},
+                              content_type="multipart/form-data").status_code == 404
     fragment = intruder.get(base, headers={"HX-Request": "true"})
     assert fragment.status_code == 404
     assert db.session.get(Application, draft.id).name == "Kaohsiung City"
     assert count(ApplicationDocument) == 1
+
+
+# --- Nothing typed is lost to an upload --------------------------------------------------
+
+INDUSTRY_FORM = {
+    "name": "Acme Sensors", "country": "FR", "registration_number": "RCS 123 456 789", "size": "50-249",
+    "sectors": ["iot"], "solutions": "Air-quality sensors", "contact_name": "Ms. Martin",
+    "contact_email": "martin@acme.example",
+}
+
+
+@pytest.fixture
+def changes_requested(applicant, secretariat):
+    data = {"name": "Acme Sensors", "country": "FR", "contact_name": "Ms. Martin", "contact_email": "martin@acme.example",
+            "answers": {"registration_number": "RCS 123 456 789", "size": "50-249", "topics": ["iot"],
+                        "solutions": "Air-quality sensors"}}
+    application = services.start_application("industry", data, applicant=applicant)
+    add_pdf(application, applicant)
+    services.submit(application, applicant)
+    services.request_changes(application, secretariat, "Please describe the solutions in more detail.")
+    return application
+
+
+def test_an_upload_saves_the_answers_typed_with_it_and_the_resubmission_carries_them(
+        applicant, changes_requested, client, secretariat, make_client):
+    """The defect: "Solutions offered" edited, a file chosen, Upload, then Resubmit — the edit was gone."""
+    client.login(applicant.email)
+    url = f"/applications/{changes_requested.id}/edit"
+    form = client.get(url).get_data(as_text=True)
+    # One form: the file input and the buttons are in the form that holds the answers.
+    main = re.search(r'<form method="post" novalidate enctype="multipart/form-data".*?</form>', form, re.S).group(0)
+    assert 'name="document"' in main and 'name="solutions"' in main and ">Upload<" in main
+    edited = dict(INDUSTRY_FORM, solutions="Air-quality sensors and a city dashboard")
+    response = upload(client, changes_requested, PDF, "annex.pdf", answers=edited)
+    assert response.status_code == 303 and response.headers["Location"].endswith("/edit#documents")
+    application = db.session.get(Application, changes_requested.id)
+    assert application.answers["solutions"] == "Air-quality sensors and a city dashboard"
+    assert [d.original_name for d in application.documents] == ["letter.pdf", "annex.pdf"]
+    page = client.get(url).get_data(as_text=True)
+    assert "“annex.pdf” is added." in page and "Your draft is saved." in page
+    assert "Air-quality sensors and a city dashboard" in page
+    assert client.post_form(url, dict(edited, action="submit"), page=url).status_code == 303
+    staff = make_client()
+    staff.login(secretariat.email)
+    review = staff.get(f"/applications/{changes_requested.id}").get_data(as_text=True)
+    assert "Air-quality sensors and a city dashboard" in review and "annex.pdf" in review
+
+
+def test_upload_without_a_file_saves_the_answers_and_asks_for_the_file(applicant, changes_requested, client):
+    client.login(applicant.email)
+    url = f"/applications/{changes_requested.id}/edit"
+    response = client.post_form(url, dict(INDUSTRY_FORM, solutions="Saved anyway", action="upload"), page=url)
+    assert response.status_code == 303
+    assert db.session.get(Application, changes_requested.id).answers["solutions"] == "Saved anyway"
+    page = client.get(url).get_data(as_text=True)
+    assert "Choose a file to upload." in page and "Your draft is saved." in page
+
+
+def test_a_file_chosen_and_submit_pressed_is_uploaded_and_submitted(applicant, client):
+    """No separate Upload first: a file chosen in the form goes with Submit too."""
+    client.login(applicant.email)
+    application = services.start_application("city", CITY_DATA, applicant=applicant)
+    response = upload(client, application, PDF, answers=dict(CITY_FORM, action="submit"))
+    assert response.status_code == 303
+    application = db.session.get(Application, application.id)
+    assert application.state == S.SUBMITTED and len(application.documents) == 1
+
+
+def test_a_refused_file_writes_nothing_and_the_form_comes_back_with_what_was_typed(
+        applicant, changes_requested, client, app):
+    client.login(applicant.email)
+    edited = dict(INDUSTRY_FORM, solutions="Typed, and not to be lost")
+    files_before = set(db.session.scalars(select(FileBlob.sha256)))
+    response = upload(client, changes_requested, b"<html><script>alert(1)</script></html>", "evil.pdf", answers=edited)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "This file is not a PDF, PNG or JPEG image." in page and "Typed, and not to be lost" in page
+    assert 'data-unsaved-warning="unsaved"' in page  # leaving the page asks first
+    application = db.session.get(Application, changes_requested.id)
+    assert application.answers["solutions"] == "Air-quality sensors" and len(application.documents) == 1
+    assert set(db.session.scalars(select(FileBlob.sha256))) == files_before
+
+
+def test_answers_that_cannot_be_saved_keep_the_file_out_and_say_to_choose_it_again(applicant, changes_requested, client):
+    client.login(applicant.email)
+    response = upload(client, changes_requested, PDF, answers=dict(INDUSTRY_FORM, website="taipei.gov",
+                                                                   solutions="Typed with a mistake"))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Give a full address" in page and "Typed with a mistake" in page
+    assert "Nothing was saved: choose the file again after correcting the form." in page
+    assert count(ApplicationDocument) == 1
+
+
+def test_removing_a_document_saves_the_answers_typed_meanwhile(applicant, changes_requested, client, app):
+    client.login(applicant.email)
+    document = changes_requested.documents[0]
+    stored_name = document.stored_name
+    url = f"/applications/{changes_requested.id}/edit"
+    page = client.get(url).get_data(as_text=True)
+    assert f'name="remove_document" value="{document.id}"' in page
+    # The form's default button (Enter in a field) saves; it comes before any "Remove".
+    assert page.index('name="action" value="save"') < page.index('name="remove_document"')
+    response = client.post_form(url, dict(INDUSTRY_FORM, solutions="Edited, then a document removed",
+                                          remove_document=str(document.id)), page=url)
+    assert response.status_code == 303
+    application = db.session.get(Application, changes_requested.id)
+    assert application.documents == [] and application.answers["solutions"] == "Edited, then a document removed"
+    assert not (app.config["UPLOAD_DIR"] / "applications" / stored_name).exists()
+    assert "The document is removed." in client.get(url).get_data(as_text=True)
+
+
+def test_a_document_of_another_application_cannot_be_removed_through_mine(applicant, draft, client, make_user):
+    other = services.start_application("city", CITY_DATA, applicant=make_user(Role.APPLICANT, "o@example.org"))
+    theirs = add_pdf(other, other.applicant)
+    client.login(applicant.email)
+    url = f"/applications/{draft.id}/edit"
+    response = client.post_form(url, dict(CITY_FORM, name="Changed", remove_document=str(theirs.id)), page=url)
+    assert response.status_code == 404
+    assert db.session.get(ApplicationDocument, theirs.id) is not None
+    assert db.session.get(Application, draft.id).name == "Kaohsiung City"
+
+
+def test_the_email_link_is_sent_again_without_leaving_the_form(make_user, client):
+    """A second form on the application page: with htmx it replaces its own section only, and
+    without htmx it comes back to the form."""
+    user = make_user(Role.APPLICANT, "unconfirmed@example.org")
+    application = services.start_application("city", CITY_DATA, applicant=user)
+    client.login(user.email)
+    url = f"/applications/{application.id}/edit"
+    page = client.get(url).get_data(as_text=True)
+    resend = re.search(r'<form[^>]*resend[^>]*>', page).group(0)
+    assert 'hx-target="#email-confirmation"' in resend and 'hx-select="#email-confirmation"' in resend
+    response = client.post_form("/confirm-email/resend", {"next": url}, page=url)
+    assert response.status_code == 303 and response.headers["Location"] == url
+    assert client.post_form("/confirm-email/resend", {"next": "//evil.example/x"}, page=url).headers[
+        "Location"] != "//evil.example/x"
 
 
 # --- The state machine -------------------------------------------------------------

@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from gosmart.assemblies import services
-from gosmart.assemblies.models import Assembly, QuotaUse, Registration
+from gosmart.assemblies.models import Assembly, BadgeSheet, QuotaUse, Registration
 from gosmart.audit import AuditEntry
 from gosmart.auth.models import Role, User
 from gosmart.extensions import db
@@ -226,7 +226,11 @@ def test_ticket_pdf_download_and_badge_sheet(assembly, rep, users, make_client):
     assert response.headers["Content-Disposition"].startswith("attachment")
     staff = make_client()
     staff.login(users[Role.SECRETARIAT].email)
-    badges = staff.get(f"/assemblies/{assembly.id}/badges.pdf")
+    url = f"/assemblies/{assembly.id}/badges"
+    assert staff.post_form(url, page=url).status_code == 303  # the task runs inline in the tests
+    sheet = db.session.scalar(select(BadgeSheet))
+    badges = staff.get(f"{url}/{sheet.id}.pdf")
+    assert badges.headers["Content-Disposition"].startswith("attachment")
     text = PdfReader(io.BytesIO(badges.data)).pages[0].extract_text()
     assert "Delegate 1" in text
 

@@ -284,12 +284,18 @@ def png_bytes():
     return buffer.getvalue()
 
 
+PROFILE = {"contact_name": "New Contact", "contact_email": "new@taipei.example", "website": "https://new.example",
+           "description": "Open data", "topics": ["e-government"], "visible": ["contact_name", "logo"],
+           "listed_publicly": "y"}
+
+
 def test_logo_upload_and_its_privacy(members, users, make_client):
     rep = client_for(make_client, users, Role.REPRESENTATIVE)
-    refused = rep.post_form("/my-organization/logo", {"logo": (io.BytesIO(b"<svg onload=alert(1)>"), "logo.png")},
+    refused = rep.post_form("/my-organization", dict(PROFILE, logo=(io.BytesIO(b"<svg onload=alert(1)>"), "logo.png")),
                             page="/my-organization", content_type="multipart/form-data")
-    assert refused.status_code == 303 and db.session.get(Organization, members["taipei"].id).logo_stored_name is None
-    rep.post_form("/my-organization/logo", {"logo": (io.BytesIO(png_bytes()), "logo.png")},
+    assert refused.status_code == 422 and "This file is not a PNG or JPEG image." in text(refused)
+    assert db.session.get(Organization, members["taipei"].id).logo_stored_name is None
+    rep.post_form("/my-organization", dict(PROFILE, logo=(io.BytesIO(png_bytes()), "logo.png")),
                   page="/my-organization", content_type="multipart/form-data")
     taipei = db.session.get(Organization, members["taipei"].id)
     assert taipei.logo_stored_name
@@ -300,6 +306,44 @@ def test_logo_upload_and_its_privacy(members, users, make_client):
     db.session.commit()
     assert honorary.get(url).status_code == 404
     assert make_client().get(url).status_code == 404
+
+
+def test_a_logo_is_chosen_in_the_profile_form_and_saved_with_what_was_typed(members, users, make_client):
+    """Choosing a logo never drops the profile being typed: they go in one request."""
+    rep = client_for(make_client, users, Role.REPRESENTATIVE)
+    page = text(rep.get("/my-organization"))
+    profile_form = re.search(r'<div id="profile_form">.*?</form>', page, re.S).group(0)
+    assert 'type="file" id="logo" name="logo"' in profile_form and 'enctype="multipart/form-data"' in profile_form
+    response = rep.post_form("/my-organization", dict(PROFILE, logo=(io.BytesIO(png_bytes()), "logo.png")),
+                             page="/my-organization", content_type="multipart/form-data")
+    assert response.status_code == 303
+    taipei = db.session.get(Organization, members["taipei"].id)
+    assert taipei.logo_stored_name and taipei.contact_name == "New Contact" and taipei.description == "Open data"
+    # A refused logo: nothing written, and the form comes back with what was typed.
+    before = taipei.logo_stored_name
+    refused = rep.post_form("/my-organization", dict(PROFILE, description="Typed, not lost",
+                                                     logo=(io.BytesIO(b"GIF89a"), "logo.png")),
+                            page="/my-organization", content_type="multipart/form-data", headers={"HX-Request": "true"})
+    assert refused.status_code == 422 and "Typed, not lost" in text(refused)
+    assert 'data-unsaved-warning="unsaved"' in text(refused)
+    taipei = db.session.get(Organization, members["taipei"].id)
+    assert taipei.logo_stored_name == before and taipei.description == "Open data"
+
+
+def test_inviting_a_representative_replaces_only_its_section(members, users, make_client, outbox):
+    """The invitation form is a second form on the page: with htmx it replaces its own section
+    (and the messages), so the profile being typed above stays."""
+    rep = client_for(make_client, users, Role.REPRESENTATIVE)
+    page = text(rep.get("/my-organization"))
+    invite = re.search(r'<form[^>]*/my-organization/representatives[^>]*>', page).group(0)
+    assert 'hx-target="#representatives"' in invite and 'hx-select="#representatives"' in invite
+    assert 'hx-select-oob="#flashes"' in invite and '<div id="flashes"' in page
+    response = rep.post_form("/my-organization/representatives", {"name": "Rep", "email": "rep@taipei.example"},
+                             page="/my-organization", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert response.status_code == 303
+    answer = text(rep.get(response.headers["Location"], headers={"HX-Request": "true", "HX-Boosted": "true"}))
+    assert 'id="representatives"' in answer and "rep@taipei.example" in answer
+    assert "rep@taipei.example is invited to represent Taipei City." in answer
 
 
 def test_inviting_representatives_up_to_five_more(members, users, make_client, outbox):

@@ -61,7 +61,7 @@ def test_by_default_uploads_certificates_and_zips_are_in_the_database_and_nothin
     assert len(archive.namelist()) == 2
     representative = make_client()
     representative.login(users[Role.REPRESENTATIVE].email)
-    logo = representative.post_form("/my-organization/logo", {"logo": (io.BytesIO(PNG), "logo.png")},
+    logo = representative.post_form("/my-organization", {"logo": (io.BytesIO(PNG), "logo.png"), "listed_publicly": "y"},
                                     page="/my-organization", content_type="multipart/form-data")
     assert logo.status_code == 303
     names = {c.stored_name for c in db.session.scalars(select(Certificate))} | {job.zip_name} | {

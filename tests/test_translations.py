@@ -385,8 +385,8 @@ def test_a_new_visitor_switches_to_chinese_and_applies_in_chinese(client, outbox
     url = f"/applications/{application.id}"
     draft = client.get(f"{url}/edit").get_data(as_text=True)
     assert "證明文件" in draft and not english_left(draft)
-    client.post_form(f"{url}/documents", {"document": (io.BytesIO(PDF), "letter.pdf")}, page=f"{url}/edit",
-                     content_type="multipart/form-data")
+    client.post_form(f"{url}/edit", dict(CITY_FORM, action="save", document=(io.BytesIO(PDF), "letter.pdf")),
+                     page=f"{url}/edit", content_type="multipart/form-data")
     submitted = client.post_form(f"{url}/edit", dict(CITY_FORM, action="submit"), page=f"{url}/edit")
     assert submitted.status_code == 303, submitted.get_data(as_text=True)[:2000]
     mine = client.get("/my-applications").get_data(as_text=True)

@@ -4,7 +4,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, and_, text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, and_, text
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -222,3 +222,54 @@ class QuotaUse(db.Model):
     assembly_id: Mapped[int] = mapped_column(ForeignKey("assemblies.id"))
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     used: Mapped[int] = mapped_column(Integer, default=0)
+
+
+BADGE_SHEET_FOLDER = "badge-sheets"
+
+
+class BadgeSheetState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+    @property
+    def label(self):
+        return {"queued": _l("Waiting for a worker"), "running": _l("Working"), "done": _l("Ready"),
+                "failed": _l("Failed")}[self]
+
+
+class BadgeSheet(db.Model):
+    """The badges of an assembly's confirmed registrations, made by the task worker in chunks of
+    pages (gosmart/assemblies/badges.py) and stored as one PDF; `done` counts the badges made."""
+
+    __tablename__ = "badge_sheets"
+    __table_args__ = (CheckConstraint("state IN ('queued', 'running', 'done', 'failed')", name="state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assembly_id: Mapped[int] = mapped_column(ForeignKey("assemblies.id"), index=True)
+    state: Mapped[str] = mapped_column(String(20), default=BadgeSheetState.QUEUED)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    stored_name: Mapped[str | None] = mapped_column(String(100), info={"stored_file": BADGE_SHEET_FOLDER})
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Moved with every chunk: a sheet that is not finished and has not moved for a while stopped.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    assembly = relationship("Assembly")
+
+    @property
+    def state_label(self):
+        return BadgeSheetState(self.state).label
+
+    @property
+    def percent(self):
+        return 100 if self.total == 0 else int(100 * self.done / self.total)
+
+    @property
+    def is_finished(self):
+        return self.state in (BadgeSheetState.DONE, BadgeSheetState.FAILED)

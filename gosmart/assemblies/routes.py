@@ -1,21 +1,23 @@
-"""Assemblies and meetings, delegate registration, e-tickets, badges."""
+"""Assemblies and meetings, delegate registration, e-tickets, badge sheets."""
 from urllib.parse import urlencode
 
 from flask import Response, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import uploads
 from ..auth.models import Role
 from ..csvexport import csv_response
 from ..extensions import db
 from ..headers import attachment
-from ..htmx import redirect_to, render
+from ..htmx import redirect_to, render, same_page
 from ..permissions import roles_required
+from . import badges as badge_sheets
 from . import bp, services
 from .forms import (
     AssemblyForm, ButtonForm, CancelAssemblyForm, HonoraryRegistrationForm, RegistrationFilterForm, RegistrationForm,
 )
-from .models import Assembly, Registration
+from .models import Assembly, BadgeSheet, Registration
 
 VIEWERS = (Role.SECRETARIAT, Role.REPRESENTATIVE, Role.HONORARY)
 LOCAL_FIELDS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
@@ -176,8 +178,10 @@ def cancel_registration(assembly_id, registration_id):
             if not notified:
                 flash(_("No email was sent to %(email)s: too many emails have gone to that address, or on "
                         "your behalf, recently.", email=registration.email), "warning")
-    if request.form.get("back") == "list":  # cancelled from the secretariat's list: back to it
-        return redirect_to(url_for("assemblies.registrations", assembly_id=assembly.id))
+    # Cancelled from the secretariat's list: back to it, with its filters.
+    back = same_page(request.form.get("back"), url_for("assemblies.registrations", assembly_id=assembly.id))
+    if back:
+        return redirect_to(back)
     return redirect_to(url_for("assemblies.detail", assembly_id=assembly.id) + "#registrations")
 
 
@@ -248,8 +252,46 @@ def registrations_csv(assembly_id):
                         services.export_rows(assembly, **filters))
 
 
-@bp.route("/assemblies/<int:assembly_id>/badges.pdf")
+# --- Badge sheets (made by the task worker) ---------------------------------------------------
+
+def _sheet(assembly, sheet_id):
+    sheet = db.session.get(BadgeSheet, sheet_id)
+    if sheet is None or sheet.assembly_id != assembly.id:
+        abort(404)
+    return sheet
+
+
+@bp.route("/assemblies/<int:assembly_id>/badges", methods=["GET", "POST"])
 @roles_required(Role.SECRETARIAT)
 def badges(assembly_id):
+    """The badge sheet: a POST asks the task worker for it; the page follows its progress."""
     assembly = _assembly(assembly_id)
-    return _pdf(services.badges_pdf(assembly, limit_renders=True), f"badges-{assembly.id}.pdf")
+    form = ButtonForm()
+    if form.validate_on_submit():
+        badge_sheets.start(assembly, _user())
+        return redirect_to(url_for("assemblies.badges", assembly_id=assembly.id))
+    sheet = badge_sheets.latest_sheet(assembly)
+    return render("assemblies/badges.html", assembly=assembly, sheet=sheet, form=form,
+                  confirmed=services.counts(assembly)["confirmed"],
+                  stalled=sheet is not None and badge_sheets.is_stalled(sheet))
+
+
+@bp.route("/assemblies/<int:assembly_id>/badges/<int:sheet_id>/progress")
+@roles_required(Role.SECRETARIAT)
+def badges_progress(assembly_id, sheet_id):
+    assembly = _assembly(assembly_id)
+    sheet = _sheet(assembly, sheet_id)
+    return render("assemblies/badges.html", block="badge_progress", assembly=assembly, sheet=sheet,
+                  form=ButtonForm(), confirmed=services.counts(assembly)["confirmed"],
+                  stalled=badge_sheets.is_stalled(sheet))
+
+
+@bp.route("/assemblies/<int:assembly_id>/badges/<int:sheet_id>.pdf")
+@roles_required(Role.SECRETARIAT)
+def badge_sheet(assembly_id, sheet_id):
+    assembly = _assembly(assembly_id)
+    sheet = _sheet(assembly, sheet_id)
+    if sheet.state != "done" or not sheet.stored_name:
+        abort(404)
+    return uploads.send_stored_file(badge_sheets.FOLDER, sheet.stored_name, f"badges-{assembly.id}.pdf",
+                                    "application/pdf")

@@ -293,20 +293,13 @@ def reissue_token(registration, actor):
     db.session.commit()
 
 
-# --- Tickets and badges ------------------------------------------------------------------
+# --- Tickets (badge sheets: badges.py) -----------------------------------------------------
 
 def ticket_pdf(registration, limit_renders=False):
     """The e-ticket (kept by its content: gosmart/pdf.py's cached_pdf)."""
     return cached_pdf("pdf/ticket.html", limit_renders=limit_renders, registration=registration,
                       assembly=registration.assembly, qr=qr_svg_data_uri(registration.checkin_token))
 
-
-def badges_pdf(assembly, limit_renders=False):
-    registrations = db.session.scalars(select(Registration).where(
-        Registration.assembly_id == assembly.id, Registration.state == RS.CONFIRMED)
-        .order_by(Registration.organization_id, Registration.name)).all()
-    badges = [(r, qr_svg_data_uri(r.checkin_token)) for r in registrations]
-    return cached_pdf("pdf/badges.html", limit_renders=limit_renders, assembly=assembly, badges=badges)
 
 
 def _notify(registration, template, **context):

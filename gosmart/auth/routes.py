@@ -4,7 +4,7 @@ from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db, limiter, login_manager, public_check_limit
 from ..headers import local_path
-from ..htmx import redirect_to, render
+from ..htmx import redirect_to, render, same_page
 from ..mail_limits import TooManyEmails
 from ..permissions import public, roles_required, signed_in
 from . import bp, services
@@ -159,7 +159,8 @@ def set_account_active(user_id):
     else:
         flash(_("%(email)s is now %(state)s.", email=user.email,
                 state=_("active") if active else _("deactivated")), "success")
-    return redirect_to(url_for("auth.accounts"))
+    # Back to the list as it was searched.
+    return redirect_to(same_page(request.form.get("back"), url_for("auth.accounts")) or url_for("auth.accounts"))
 
 
 # --- Email confirmation ----------------------------------------------------------
@@ -195,4 +196,5 @@ def resend_confirmation():
         else:
             db.session.commit()
             flash(_("We sent a new confirmation link to %(email)s.", email=current_user.email), "info")
-    return redirect_to(home_url(current_user))
+    # Back to the page it was asked from (the application form), whose section is then replaced.
+    return redirect_to(local_path(request.form.get("next")) or home_url(current_user))

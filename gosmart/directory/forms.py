@@ -45,14 +45,12 @@ class ProfileForm(FlaskForm):
     visible = CheckboxList(_l("Other members see"), validators=[Optional()],
                            choices=[SelectChoice(f, PROFILE_FIELD_LABELS[f]) for f in PROFILE_FIELDS])
     listed_publicly = BooleanField(_l("Show our name, category and country in the public directory"))
+    # Saved with the profile, so that choosing a logo never drops what was typed above it.
+    logo = FileField(_l("Logo (PNG or JPEG, at most 2 MB)"))
 
     def validate_website(self, field):
         if field.data and not field.data.lower().startswith(("http://", "https://")):
             raise ValidationError(_l("Give a full address, e.g. https://example.org"))
-
-
-class LogoForm(FlaskForm):
-    logo = FileField(_l("Logo (PNG or JPEG, at most 2 MB)"), validators=[DataRequired(_l("Choose a file."))])
 
 
 class InviteForm(FlaskForm):

@@ -17,7 +17,7 @@ from ..members.models import LOGO_FOLDER, Organization
 from ..members.standing import in_good_standing, why_not
 from ..permissions import public, roles_required
 from . import bp, services
-from .forms import DirectoryQueryForm, InviteForm, LogoForm, ProfileForm
+from .forms import DirectoryQueryForm, InviteForm, ProfileForm
 
 
 def _query_from_request():
@@ -123,16 +123,18 @@ def my_organization():
         form.topics.data = topics
         form.visible.data = list(organization.member_visible_fields or [])
         form.listed_publicly.data = organization.listed_publicly
-    elif form.validate_on_submit():
+    elif form.validate_on_submit() and (logo := _store_chosen_logo(organization, form.logo)) is not False:
         data = {name: form[name].data for name in ("contact_name", "contact_email", "contact_phone", "website",
                                                    "description", "topics", "visible", "listed_publicly")}
         services.update_profile(organization, data, current_user._get_current_object())
+        if logo:
+            flash(_("The logo is updated."), "success")
         flash(_("Your organization's profile is saved."), "success")
         return redirect_to(url_for("directory.my_organization"))
     # A member not in good standing registers no delegates: no invitation to.
     open_assemblies = assembly_services.open_for_registration() if in_good_standing(current_user) else []
     return render("directory/my_organization.html", block="profile_form", status=422 if form.errors else 200,
-                  organization=organization, form=form, logo_form=LogoForm(), invite_form=InviteForm(),
+                  organization=organization, form=form, invite_form=InviteForm(),
                   certificate=member_services.certificate_of(organization),
                   country_name=country_name, open_assemblies=open_assemblies,
                   quota_use=assembly_services.quota_use_by_assembly(organization.id, [a.id for a in open_assemblies]))
@@ -147,27 +149,24 @@ def validate_profile():
     name = request.headers.get("HX-Trigger-Name", "")
     if not wants_fragment() or name not in form:
         return render("directory/my_organization.html", organization=organization, form=form,
-                      logo_form=LogoForm(), invite_form=InviteForm(), country_name=country_name,
+                      invite_form=InviteForm(), country_name=country_name,
                       certificate=member_services.certificate_of(organization))
     return render_template("members/_validated_field.html", field=form[name], warning=None)
 
 
-@bp.route("/my-organization/logo", methods=["POST"])
-@roles_required(Role.REPRESENTATIVE)
-def upload_logo():
-    organization = _my_organization()
-    form = LogoForm()
-    if not form.validate_on_submit():
-        flash(_("Choose a PNG or JPEG file."), "error")
-        return redirect_to(url_for("directory.my_organization"))
+def _store_chosen_logo(organization, field):
+    """The logo chosen in the profile form, saved with it: None without a file, True once it
+    replaces the old one, False (the reason on the field, nothing written) when refused."""
+    if field.data is None:
+        return None
     try:
-        stored = uploads.store_upload(form.logo.data, uploads.LOGO, LOGO_FOLDER)
+        stored = uploads.store_upload(field.data, uploads.LOGO, LOGO_FOLDER)
     except uploads.UploadRefused as error:
-        flash(str(error), "error")
-    else:
-        services.set_logo(organization, stored.stored_name, current_user._get_current_object())
-        flash(_("The logo is updated."), "success")
-    return redirect_to(url_for("directory.my_organization"))
+        field.errors.append(str(error))
+        return False
+    # The old logo goes, and the new one is written, with this request's transaction.
+    services.set_logo(organization, stored.stored_name, current_user._get_current_object())
+    return True
 
 
 @bp.route("/my-organization/representatives", methods=["POST"])

@@ -7,6 +7,7 @@ import pycountry
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     DateField, EmailField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField,
     TextAreaField, URLField,
@@ -176,6 +177,8 @@ class ApplicationForm(FlaskForm):
     website = URLField(_l("Website"), filters=[clean_line],
                        validators=[Optional(), Length(max=300),
                                    URL(require_tld=True, message=_l("Give a full address, e.g. https://example.org"))])
+    # A supporting document goes with the answers (saving a draft): one request, nothing typed lost.
+    document = FileField(_l("Add a document"))
     for_submission = False
     answer_fields = ()
     topic_field = None

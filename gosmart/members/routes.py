@@ -132,6 +132,9 @@ def application_detail(application_id):
 @bp.route("/applications/<int:application_id>/edit", methods=["GET", "POST"])
 @signed_in
 def application_edit(application_id):
+    """The application form. Whatever button is pressed — save, submit, upload (the file is
+    chosen in the form itself) or remove a document — the answers go with it, in one request:
+    nothing typed is lost to a reload."""
     application = _load_application(application_id, "can_edit")
     form = application_form_class(application.category)()
     submitting = request.form.get("action") == "submit"
@@ -139,21 +142,78 @@ def application_edit(application_id):
     if request.method == "GET":
         form.load(application)
     elif form.validate_on_submit():
-        try:
-            services.update_draft(application, form.to_data(), current_user)
+        removed = _document_to_remove(application)
+        messages = _save_application(application, form, submitting, removed)
+        if messages:
+            for message in messages:
+                flash(message, "success")
+            if request.form.get("action") == "upload" and form.document.data is None:
+                flash(_("Choose a file to upload."), "error")
             if submitting:
-                services.submit(application, current_user)
-        except services.MembershipError as error:
-            form.form_errors.append(str(error))
-        else:
-            flash(_("Your application is submitted. The secretariat will review it and write to you.")
-                  if submitting else _("Your draft is saved."), "success")
-            target = "members.application_detail" if submitting else "members.application_edit"
-            return redirect_to(url_for(target, application_id=application.id))
+                return redirect_to(url_for("members.application_detail", application_id=application.id))
+            documents = "#documents" if len(messages) > 1 else ""  # a document was added or removed
+            return redirect_to(url_for("members.application_edit", application_id=application.id) + documents)
     status = 422 if form.errors or form.form_errors else 200
     return render("members/apply_form.html", status=status, form=form, category=Category(application.category),
-                  application=application, upload_form=ButtonForm(),
+                  application=application,
                   warning=_duplicate_warning(form.name.data, form.country.data, application.id))
+
+
+def _document_to_remove(application):
+    """The document whose "Remove" button was pressed (404 for one of another application)."""
+    document_id = request.form.get("remove_document", type=int)
+    if not document_id:
+        return None
+    document = db.session.get(ApplicationDocument, document_id)
+    if document is None or document.application_id != application.id:
+        abort(404)
+    return document
+
+
+def _save_application(application, form, submitting, removed=None):
+    """The chosen file first (a refused one writes nothing), then the answers, the removal and the
+    submission. Returns the messages for the user; None when something was refused, its reason
+    put on the form, which still holds what was typed."""
+    actor = current_user._get_current_object()
+    added = _add_chosen_document(application, form.document, actor)
+    if added is False:
+        return None
+    try:
+        services.update_draft(application, form.to_data(), actor)
+        if removed is not None:
+            services.remove_document(removed, actor)  # its file goes with it
+        if submitting:
+            services.submit(application, actor)
+    except services.MembershipError as error:
+        form.form_errors.append(str(error))
+        return None
+    messages = []
+    if added:
+        messages.append(_("“%(name)s” is added.", name=added.original_name))
+    if removed is not None:
+        messages.append(_("The document is removed."))
+    messages.append(_("Your application is submitted. The secretariat will review it and write to you.")
+                    if submitting else _("Your draft is saved."))
+    return messages
+
+
+def _add_chosen_document(application, field, actor):
+    """The document for the file chosen in `field`: None without a file, False (the reason on the
+    field) when the file or the addition is refused. The file is stored with the document's row:
+    a refusal rolls both back, so it leaves nothing behind."""
+    if field.data is None:
+        return None
+    try:
+        stored = uploads.store_upload(field.data, uploads.DOCUMENT, DOCUMENTS_FOLDER)
+    except uploads.UploadRefused as error:
+        field.errors.append(str(error))
+        return False
+    try:
+        return services.add_document(application, stored, actor)
+    except services.MembershipError as error:
+        db.session.rollback()  # the stored file goes with the refused row
+        field.errors.append(str(error))
+        return False
 
 
 @bp.route("/applications/<int:application_id>/withdraw", methods=["POST"])
@@ -173,32 +233,6 @@ def application_withdraw(application_id):
     return redirect_to(url_for("members.application_detail", application_id=application.id))
 
 
-@bp.route("/applications/<int:application_id>/documents", methods=["POST"])
-@signed_in
-def document_upload(application_id):
-    application = _load_application(application_id, "can_edit")
-    if not ButtonForm().validate_on_submit():
-        abort(400)
-    file = request.files.get("document")
-    if file is None or not file.filename:
-        flash(_("Choose a file to upload."), "error")
-    elif len(application.documents) >= services.MAX_DOCUMENTS:
-        flash(_("An application has at most %(n)d documents; remove one first.", n=services.MAX_DOCUMENTS), "error")
-    else:
-        try:
-            # The file is stored with the document's row: both are committed, or neither.
-            stored = uploads.store_upload(file, uploads.DOCUMENT, DOCUMENTS_FOLDER)
-            services.add_document(application, stored, current_user)
-        except uploads.UploadRefused as error:
-            flash(str(error), "error")
-        except services.MembershipError as error:
-            db.session.rollback()  # the file goes with the refused row
-            flash(str(error), "error")
-        else:
-            flash(_("“%(name)s” is added.", name=stored.original_name), "success")
-    return redirect_to(url_for("members.application_edit", application_id=application.id) + "#documents")
-
-
 @bp.route("/applications/<int:application_id>/documents/<int:document_id>")
 @signed_in
 def document_download(application_id, document_id):
@@ -208,23 +242,6 @@ def document_download(application_id, document_id):
         abort(404)
     return uploads.send_stored_file(DOCUMENTS_FOLDER, document.stored_name, document.original_name,
                                     document.content_type)
-
-
-@bp.route("/applications/<int:application_id>/documents/<int:document_id>/delete", methods=["POST"])
-@signed_in
-def document_delete(application_id, document_id):
-    application = _load_application(application_id, "can_edit")
-    document = db.session.get(ApplicationDocument, document_id)
-    if document is None or document.application_id != application.id:
-        abort(404)
-    if ButtonForm().validate_on_submit():
-        try:
-            services.remove_document(document, current_user)
-        except services.MembershipError as error:
-            flash(str(error), "error")
-        else:
-            flash(_("The document is removed."), "info")
-    return redirect_to(url_for("members.application_edit", application_id=application.id) + "#documents")
 
 
 # --- The secretariat's review ---------------------------------------------------------

@@ -32,6 +32,13 @@ def letter_of_intent(tmp_path):
     return path
 
 
+@pytest.fixture
+def annex(tmp_path):
+    path = tmp_path / "kanazawa-smart-city-office.pdf"
+    weasyprint.HTML(string="<p>The Digital Policy Office of the Mayor's Office of Kanazawa City.</p>").write_pdf(path)
+    return path
+
+
 def visit(page, name, shot=True):
     """Every page of the journey: accessible, clean, and photographed."""
     check_accessibility(page, name)
@@ -41,7 +48,7 @@ def visit(page, name, shot=True):
 
 
 def test_a_new_city_applies_is_asked_for_a_change_and_becomes_a_member(page, new_page, live_server,
-                                                                       letter_of_intent):
+                                                                       letter_of_intent, annex):
     # A visitor finds the way from the landing page to the city application form.
     page.goto("/")
     visit(page, "landing")
@@ -149,7 +156,25 @@ def test_a_new_city_applies_is_asked_for_a_change_and_becomes_a_member(page, new
     expect(page.get_by_label("Smart-city office")).to_have_attribute(
         "hx-post", re.compile(r"/apply/city/validate\?application=\d+$"))
     visit(page, "changes-requested-form")
-    page.get_by_label("Smart-city office").fill("Digital Policy Office, Mayor's Office of Kanazawa City")
+    office_name = "Digital Policy Office, Mayor's Office of Kanazawa City"
+    page.get_by_label("Smart-city office").fill(office_name)
+
+    # Leaving with the change unsaved asks first; staying keeps it.
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("navigation").get_by_role("link", name="My application").click()
+    expect(page.get_by_label("Smart-city office")).to_have_value(office_name)
+    assert asked and "not saved" in asked[0]
+    expect(page).to_have_url(re.compile(application_path + "/edit"))
+
+    # An annex chosen and uploaded: the change typed above goes with it (it used to be lost).
+    page.get_by_label("Add a document").set_input_files(annex)
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_text(f"“{annex.name}” is added.")).to_be_visible()
+    expect(page.get_by_text("Your draft is saved.")).to_be_visible()
+    expect(page.get_by_label("Smart-city office")).to_have_value(office_name)
+    expect(page.locator("#documents").get_by_role("link", name=annex.name)).to_be_visible()
+    visit(page, "annex-uploaded-answers-kept")
     page.get_by_role("button", name="Resubmit application").click()
     expect(page.get_by_text("Your application is submitted.")).to_be_visible()
     expect(page.locator(".state").first).to_have_text("Resubmitted")

@@ -13,7 +13,7 @@ from flask_migrate import upgrade
 from PIL import Image
 from sqlalchemy import func, select
 
-from gosmart.assemblies.models import Assembly, Registration
+from gosmart.assemblies.models import Assembly, BadgeSheet, Registration
 from gosmart.certificates.models import BulkJob, Certificate
 from gosmart.checkin.models import CheckInScan
 from gosmart.extensions import db
@@ -253,6 +253,24 @@ def test_a_bulk_job_queued_through_one_instance_is_done_by_the_worker(deployment
     holders, serials = _certificates(app, assembly_id)
     assert len(holders) == len(set(holders)) == attendees and len(set(serials)) == attendees
     assert len(_zip_names(staff, b, assembly_id, job_id)) == attendees
+
+
+def test_a_badge_sheet_asked_for_on_one_instance_is_made_by_the_worker(deployment):
+    a, b = _bases(deployment)
+    app = deployment["app"]
+    assembly_id = committed(app, lambda: add_assembly("Badge sheet", capacity=50, began=True, attendees=12))
+    staff = support.Browser()
+    staff.login(a, "secretariat@demo.gosmart.org")
+    url = f"{a}/assemblies/{assembly_id}/badges"
+    assert staff.post(url, {"csrf_token": staff.csrf_token(url)}).status == 303
+    sheet_id = committed(app, lambda: db.session.scalar(select(BadgeSheet.id).where(
+        BadgeSheet.assembly_id == assembly_id)))
+    support.wait_until("the sheet made", lambda: committed(
+        app, lambda: db.session.get(BadgeSheet, sheet_id).state) == "done", 90, interval=0.5)
+    progress = f"{b}/assemblies/{assembly_id}/badges/{sheet_id}/progress"
+    assert "12 of 12 badges" in staff.get(progress, headers={"HX-Request": "true"}).text
+    pdf = staff.get(f"{b}/assemblies/{assembly_id}/badges/{sheet_id}.pdf")
+    assert pdf.status == 200 and pdf.body.startswith(b"%PDF")
 
 
 def test_a_worker_killed_mid_job_is_resumed_and_nothing_is_done_twice(deployment):

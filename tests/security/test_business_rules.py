@@ -342,8 +342,9 @@ def test_the_limits_count_what_is_there_when_documents_come_and_go(world):
     application, applicant = world.application_own, world.users["applicant"]
     client = world.client("applicant")
     for i in range(6):
-        client.post(f"/applications/{application.id}/documents",
-                    {"document": (io.BytesIO(PDF), f"letter{i}.pdf")}, content_type="multipart/form-data")
+        client.post(f"/applications/{application.id}/edit",
+                    {"name": "Kaohsiung City", "country": "TW", "action": "upload",
+                     "document": (io.BytesIO(PDF), f"letter{i}.pdf")}, content_type="multipart/form-data")
     assert count(ApplicationDocument, ApplicationDocument.application_id == application.id) == members.MAX_DOCUMENTS
     document = db.session.scalar(select(ApplicationDocument).where(ApplicationDocument.application_id == application.id))
     members.remove_document(document, applicant)

@@ -34,11 +34,17 @@ def mou_form(**extra):
             "visibility": "public", "signatories-0-name": "Mayor", "signatories-0-party": "partner", **extra}
 
 
+# The application's answers, posted with its document (the form's "Upload" button).
+CITY_ANSWERS = {"name": "Kaohsiung City", "country": "TW", "action": "upload"}
+
+
 # The three upload routes: (role, address, form data without the file, file field, refusal shown).
+# Each file goes with the form it is chosen in, so that what was typed is saved with it.
 def routes(world):
     return {
-        "application document": ("applicant", f"/applications/{world.application_own.id}/documents", {}, "document"),
-        "logo": ("rep_a", "/my-organization/logo", {}, "logo"),
+        "application document": ("applicant", f"/applications/{world.application_own.id}/edit", CITY_ANSWERS,
+                                 "document"),
+        "logo": ("rep_a", "/my-organization", {}, "logo"),
         "MOU document": ("secretariat", "/mous/new", mou_form(), "document"),
     }
 
@@ -91,8 +97,8 @@ def test_a_path_in_the_filename_stays_a_name_and_the_file_lands_in_the_upload_fo
     client = world.client("applicant")
     application = world.application_own
     before = files(app)
-    response = client.post(f"/applications/{application.id}/documents",
-                           data={"document": (io.BytesIO(PDF), name)}, content_type="multipart/form-data")
+    response = client.post(f"/applications/{application.id}/edit",
+                           data=dict(CITY_ANSWERS, document=(io.BytesIO(PDF), name)), content_type="multipart/form-data")
     assert response.status_code == 303
     document = db.session.scalars(select(ApplicationDocument).order_by(ApplicationDocument.id.desc())).first()
     # Named by its content, nowhere on disk: the same bytes as the world's documents, stored once.
@@ -114,7 +120,7 @@ def test_every_download_is_an_attachment_that_is_never_sniffed(app, world, fast_
         ("visitor", f"/mous/{w.mous['public'].id}/document"),
         ("secretariat", f"/checkin/{w.assembly.id}/certificates/{w.job.id}.zip"),
         ("secretariat", f"/certificates/{w.certificate.id}.pdf"),
-        ("secretariat", f"/assemblies/{w.assembly.id}/badges.pdf"),
+        ("secretariat", f"/assemblies/{w.assembly.id}/badges/{w.badge_sheet.id}.pdf"),
         ("rep_a", f"/assemblies/{w.assembly.id}/registrations/{w.registrations['a'].id}/ticket.pdf"),
         ("visitor", f"/minutes/{w.minutes['public'].id}.pdf"),
         ("rep_a", "/my-organization/certificate.pdf"),

@@ -48,7 +48,8 @@ def test_hostile_text_in_every_field_is_shown_escaped_and_inert_everywhere(app, 
                         led_to.append((sub.key, location))
                     form = refreshed(world, sub.key, form) or form  # e.g. the revision the next save is based on
                     break
-                if attempt == 0:  # the refusal, as a fragment too
+                if attempt == 0:  # the refusal, as a fragment too (with its files anew: a posted one is closed)
+                    data = dict(valid_data(sub.endpoint, form, world), **{field: value})
                     check(f"{sub} {field} htmx", client.post(sub.url, data=data,
                                                              headers={"HX-Request": "true", "HX-Trigger-Name": field}))
                 if response.status_code == 200:

@@ -21,7 +21,8 @@ from sqlalchemy import inspect as sa_inspect
 from werkzeug.datastructures import FileStorage
 
 from gosmart import uploads
-from gosmart.assemblies.models import Assembly, DoorAssignment, QuotaUse, Registration
+from gosmart.assemblies import badges
+from gosmart.assemblies.models import Assembly, BadgeSheet, DoorAssignment, QuotaUse, Registration
 from gosmart.auth import services as accounts
 from gosmart.auth.models import Role
 from gosmart.certificates.models import BulkJob, Certificate, CertificateCounter
@@ -104,8 +105,7 @@ def _c(label, visible, query=None, **values):
 
 
 # Routes that act on an application only its applicant may change.
-APPLICANT_ONLY = {"members.application_edit", "members.application_withdraw", "members.document_upload",
-                  "members.document_delete"}
+APPLICANT_ONLY = {"members.application_edit", "members.application_withdraw"}
 
 
 # Which submitted application each review action takes (so that one does not undo another).
@@ -161,6 +161,12 @@ def _registration(world, endpoint):
 def _job(world, endpoint):
     return [_c("bulk job", {"secretariat"}, assembly_id=world.assembly.id, job_id=world.job.id),
             _c("bulk job under another assembly", NOBODY, assembly_id=world.other_assembly.id, job_id=world.job.id)]
+
+
+def _badge_sheet(world, endpoint):
+    return [_c("badge sheet", {"secretariat"}, assembly_id=world.assembly.id, sheet_id=world.badge_sheet.id),
+            _c("badge sheet under another assembly", NOBODY, assembly_id=world.other_assembly.id,
+               sheet_id=world.badge_sheet.id)]
 
 
 def _organization(world, endpoint):
@@ -270,6 +276,7 @@ FACTORIES = {
     frozenset({"assembly_id"}): _assembly,
     frozenset({"assembly_id", "registration_id"}): _registration,
     frozenset({"assembly_id", "job_id"}): _job,
+    frozenset({"assembly_id", "sheet_id"}): _badge_sheet,
     frozenset({"organization_id"}): _organization,
     frozenset({"organization_id", "action"}): _organization_action,
     frozenset({"user_id"}): _user,
@@ -468,6 +475,10 @@ class World:
         self.job = BulkJob(label="Attendance", scope_type="assembly", scope_id=self.assembly.id, state="done",
                            total=1, done=1, zip_name=stored.stored_name, finished_at=NOW)
         db.session.add(self.job)
+        stored = uploads.store_bytes(PDF, "pdf", badges.FOLDER)
+        self.badge_sheet = BadgeSheet(assembly_id=self.assembly.id, state="done", total=4, done=4,
+                                      stored_name=stored.stored_name, finished_at=NOW)
+        db.session.add(self.badge_sheet)
         db.session.flush()
 
     def _mous(self):

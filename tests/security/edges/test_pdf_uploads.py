@@ -126,9 +126,11 @@ def test_through_http_a_script_in_an_object_stream_is_refused_and_nothing_stored
     application = world.application_own
     before = db.session.scalar(select(func.count(ApplicationDocument.id)))
     client = world.client("applicant")
-    response = client.post(f"/applications/{application.id}/documents", content_type="multipart/form-data",
-                           data={"document": (io.BytesIO(object_stream_pdf(
-                               b"/OpenAction << /S /JavaScript /JS (app.alert\\(1\\)) >>")), "letter.pdf")})
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "This PDF contains scripts;" in page
+    # The file goes with the application's form ("Upload"); a refusal gives the form back.
+    response = client.post(f"/applications/{application.id}/edit", content_type="multipart/form-data",
+                           data={"name": "Kaohsiung City", "country": "TW", "action": "upload",
+                                 "document": (io.BytesIO(object_stream_pdf(
+                                     b"/OpenAction << /S /JavaScript /JS (app.alert\\(1\\)) >>")), "letter.pdf")})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "This PDF contains scripts;" in page
     assert db.session.scalar(select(func.count(ApplicationDocument.id))) == before
