@@ -107,7 +107,7 @@ def test_tickets_print_every_script(assembly_of_every_script):
 def test_certificates_print_every_script(users, organization, script):
     """The defect: Chiang Mai's เชียงใหม่ was a row of boxes on its certificate."""
     holder = organization(name=f"A city writing {script}", name_local=NAMES[script], number=f"GS-2019-{len(script):04d}")
-    certificate = members.membership_certificate(holder, users[Role.SECRETARIAT])
+    certificate = certificates.issue("membership", members.membership_holder(holder), users[Role.SECRETARIAT])
     assert_every_script(certificates.pdf_of(certificate), {script: NAMES[script]}, serif=True)
 
 
