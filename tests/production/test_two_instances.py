@@ -304,7 +304,9 @@ def test_an_upload_to_one_instance_is_served_by_the_other_with_no_shared_directo
     representative = support.Browser()
     representative.login(a, "taipei@demo.gosmart.org")
     token = representative.csrf_token(f"{a}/my-organization")
-    uploaded = representative.post_files(f"{a}/my-organization/logo", {"csrf_token": token}, {"logo": ("logo.png", logo)})
+    # The logo is chosen in the profile form and saved with it.
+    uploaded = representative.post_files(f"{a}/my-organization", {"csrf_token": token, "listed_publicly": "y",
+                                                                  "visible": "logo"}, {"logo": ("logo.png", logo)})
     assert uploaded.status in (302, 303), uploaded.text[:2000]
     organization_id = committed(deployment["app"], lambda: db.session.scalar(
         select(Organization.id).where(Organization.name == "Taipei City")))
